@@ -1,0 +1,67 @@
+# The portal's commands. `make run` and `make test` are all a newcomer needs (README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The development server and the demo run with DEBUG on; production sets its own environment.
+DEV_ENV := DEBUG=true
+
+.PHONY: help setup run test lint format check clean
+
+help:
+	@echo "make run    set up (venv, packages, SQLite, demo data) and serve on http://$(HOST):$(PORT)/"
+	@echo "make setup  the same without serving"
+	@echo "make test   run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
+	@echo "make lint   ruff check and ruff format --check"
+
+# A venv made by a Python >= 3.12; remade when it was made by an older one.
+$(VENV)/.python-ok:
+	@python=$$(scripts/find-python) || exit 1; \
+	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  echo "Removing $(VENV), made by a Python older than 3.12"; rm -rf $(VENV); fi; \
+	if [ ! -x $(PY) ]; then \
+	  echo "Creating $(VENV) with $$python"; \
+	  $$python -m venv $(VENV) || { echo "Could not create a venv: install the venv module (e.g. apt-get install python3-venv)." >&2; exit 1; }; \
+	fi
+	@touch $@
+
+$(VENV)/.requirements: $(VENV)/.python-ok requirements.txt
+	@scripts/system-packages runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.requirements-dev: $(VENV)/.requirements requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+setup: $(VENV)/.requirements
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py load_demo
+
+run: setup
+	@echo
+	@echo "The portal is at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "Demo logins are listed above and in README.md. Stop with Ctrl+C."
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.requirements-dev
+	@scripts/system-packages test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: $(VENV)/.requirements-dev
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

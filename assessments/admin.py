@@ -1,0 +1,204 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from assessments import services
+from assessments.models import (
+    Answer,
+    Block,
+    CriteriaGroup,
+    Evidence,
+    Framework,
+    GradeThresholdOverride,
+    Indicator,
+    OfficerMembership,
+    Participation,
+    Period,
+    ReviewerAssignment,
+    Submission,
+    Unit,
+)
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by the workflow services: admins look, the services change."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "order"]
+    list_editable = ["order"]
+    search_fields = ["code", "name_vi", "name_en"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "block", "parent", "valid_from", "valid_to", "predecessor"]
+    list_filter = ["block", ("valid_to", admin.EmptyFieldListFilter)]
+    list_select_related = ["block", "parent", "predecessor"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent", "predecessor"]
+    ordering = ["block__order", "name"]
+
+
+class GradeThresholdOverrideInline(admin.TabularInline):
+    model = GradeThresholdOverride
+    extra = 0
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = [
+        "year",
+        "state",
+        "opens_at",
+        "submission_deadline",
+        "published_at",
+        "tot_threshold",
+        "kha_threshold",
+        "trung_binh_threshold",
+        "scoring_link",
+    ]
+    list_filter = ["state"]
+    search_fields = ["year"]
+    inlines = [GradeThresholdOverrideInline]
+    actions = ["open_next_period"]
+
+    @admin.display(description=_("Scoring"))
+    def scoring_link(self, period: Period) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("rankings:scoring", args=[period.year]), _("Scoring")
+        )
+
+    @admin.action(description=_("Open the next year's period by copying the selected one"))
+    def open_next_period(self, request: HttpRequest, queryset: QuerySet[Period]) -> None:
+        for period in queryset:
+            try:
+                new = services.open_period(year=period.year + 1, copy_from=period.year)
+            except services.AssessmentError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Period %(year)s opened with a copy of %(source)s's framework.")
+                    % {"year": new.year, "source": period.year},
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin):
+    list_display = ["unit", "period", "block", "deadline_extension"]
+    list_filter = ["period", "block"]
+    list_select_related = ["unit", "period", "block"]
+    search_fields = ["unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+
+
+class CriteriaGroupInline(admin.TabularInline):
+    model = CriteriaGroup
+    extra = 0
+
+
+@admin.register(Framework)
+class FrameworkAdmin(admin.ModelAdmin):
+    list_display = ["period", "name_vi", "copied_from"]
+    search_fields = ["name_vi", "name_en", "period__year"]
+    inlines = [CriteriaGroupInline]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name_vi",
+        "framework",
+        "group",
+        "kind",
+        "max_points",
+        "evidence_required",
+        "online_service",
+    ]
+    list_filter = [
+        "framework__period",
+        "kind",
+        "group__code",
+        "evidence_required",
+        "online_service",
+    ]
+    list_select_related = ["framework__period", "group"]
+    search_fields = ["code", "name_vi", "name_en"]
+    filter_horizontal = ["blocks"]
+    ordering = ["-framework__period__year", "order"]
+
+
+class AnswerInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = [
+        "indicator",
+        "value_yes",
+        "numerator",
+        "denominator",
+        "count",
+        "points",
+        "reviewer_value_yes",
+        "reviewer_numerator",
+        "reviewer_denominator",
+        "reviewer_count",
+        "reviewer_points",
+        "reviewer_reason",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["unit", "period", "status", "version", "submitted_at", "approved_at"]
+    list_filter = ["period", "status", "unit__block"]
+    list_select_related = ["unit", "period"]
+    search_fields = ["unit__name", "unit__code"]
+    inlines = [AnswerInline]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "answer", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["answer__submission__period"]
+    list_select_related = [
+        "answer__submission__unit",
+        "answer__submission__period",
+        "answer__indicator",
+        "uploaded_by",
+    ]
+    search_fields = ["title", "original_name", "answer__submission__unit__name"]
+
+
+@admin.register(OfficerMembership)
+class OfficerMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "created_at"]
+    list_filter = ["unit__block"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["user__username", "user__email", "unit__name"]
+    autocomplete_fields = ["user", "unit"]
+
+
+@admin.register(ReviewerAssignment)
+class ReviewerAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "block", "period"]
+    list_filter = ["period", "block"]
+    list_select_related = ["user", "block", "period"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]

@@ -1,0 +1,74 @@
+"""Shared personas: an admin, officers of two units, reviewers of two blocks, and anonymous."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from tests import factories
+
+
+@pytest.fixture
+def block(db):
+    return factories.make_block("so-nganh", name_vi="Sở, ban, ngành", order=1)
+
+
+@pytest.fixture
+def other_block(db):
+    return factories.make_block("xa", name_vi="Xã", order=6)
+
+
+@pytest.fixture
+def period(db):
+    return factories.make_period(2014)
+
+
+@pytest.fixture
+def unit(block):
+    return factories.make_unit(block, code="so-noi-vu", name="Sở Nội vụ")
+
+
+@pytest.fixture
+def other_unit(other_block):
+    return factories.make_unit(other_block, code="xa-co-loa", name="Xã Cổ Loa")
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.make_user("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def officer(unit):
+    return factories.make_officer(unit, "officer")
+
+
+@pytest.fixture
+def other_officer(other_unit):
+    return factories.make_officer(other_unit, "other-officer")
+
+
+@pytest.fixture
+def reviewer(period, block):
+    return factories.make_reviewer(period, block, "reviewer")
+
+
+@pytest.fixture
+def other_reviewer(period, other_block):
+    return factories.make_reviewer(period, other_block, "other-reviewer")
+
+
+@pytest.fixture(scope="module")
+def demo_db(django_db_setup, django_db_blocker):
+    """The full demo (reference data, logins, 2013–2014 scored), loaded once per test module.
+
+    Tests that use it take ``db`` as well, so what each test writes is rolled back; the module's
+    demo data is flushed when the module ends, so other modules start from an empty database.
+    """
+    with django_db_blocker.unblock():
+        call_command("load_demo", verbosity=0, stdout=io.StringIO())
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
