@@ -1,0 +1,334 @@
+"""Scoring a period: approved answers in, one Result per participating unit out.
+
+The rules live in ``rankings/scoring.py``; this module only loads plain data in a handful of
+queries, hands it to the rules block by block, and stores what changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import (
+    Answer,
+    Evidence,
+    GradeThresholdOverride,
+    Indicator,
+    Participation,
+    Period,
+    Submission,
+)
+from rankings import scoring
+from rankings.models import Result, ScoringRun
+
+# Why a unit is not ranked, stored as a code and shown through NOT_RANKED_REASONS.
+NO_SUBMISSION = "no_submission"
+
+RESULT_FIELDS = (
+    "block_id",
+    "group_i",
+    "group_ii",
+    "group_iii",
+    "group_iv",
+    "total",
+    "maximum",
+    "index",
+    "percent",
+    "grade",
+    "rank",
+    "rank_change",
+    "not_ranked_reason",
+    "explanation",
+)
+
+
+class ScoringError(Exception):
+    """The period cannot be scored as asked; the message is shown to the user."""
+
+
+def score_period(*, period: Period, actor: AbstractBaseUser | None = None) -> ScoringRun:
+    """Score, grade and rank every participating unit of ``period`` and store the results.
+
+    Idempotent: a second run with the same answers writes nothing (and says so in its run
+    record); after a changed answer only the results that changed are rewritten.
+    """
+    started_at = timezone.now()
+    clock = time.perf_counter()
+    with transaction.atomic():
+        # Lock the period row so two admins scoring at once run one after the other.
+        period = Period.objects.select_for_update().get(pk=period.pk)
+        if period.state == Period.State.PUBLISHED:
+            raise ScoringError(
+                _("Period %(year)s is published: its results are frozen.") % {"year": period.year}
+            )
+        outcomes = compute_results(period=period)
+        changed = _store_results(period=period, outcomes=outcomes, scored_at=started_at)
+        if period.state in {Period.State.DRAFT, Period.State.OPEN, Period.State.REVIEW}:
+            period.state = Period.State.SCORED
+            period.save(update_fields=["state"])
+        run = ScoringRun.objects.create(
+            period=period,
+            started_by=actor,
+            started_at=started_at,
+            duration_ms=round((time.perf_counter() - clock) * 1000),
+            units_count=len(outcomes),
+            ranked_count=sum(1 for _block, result in outcomes.values() if result.ranked),
+            changed_count=changed,
+        )
+    return run
+
+
+def compute_results(*, period: Period) -> dict[int, tuple[int, scoring.UnitResult]]:
+    """unit id → (block id, result), computed from the period's approved submissions."""
+    participations = list(
+        Participation.objects.filter(period=period).values_list(
+            "unit_id", "unit__code", "unit__predecessor__code", "block_id", "block__code"
+        )
+    )
+    specs_by_block = _indicator_specs_by_block(period)
+    thresholds_by_block = _thresholds_by_block(period)
+    previous = _previous_standings(period)
+    answers_by_unit = _approved_answers(period)
+    statuses = dict(Submission.objects.filter(period=period).values_list("unit_id", "status"))
+
+    units_by_block: dict[int, list[scoring.UnitInput]] = defaultdict(list)
+    unit_ids: dict[str, int] = {}
+    block_codes: dict[int, str] = {}
+    for unit_id, unit_code, predecessor_code, block_id, block_code in participations:
+        unit_ids[unit_code] = unit_id
+        block_codes[block_id] = block_code
+        answers = answers_by_unit.get(unit_id)
+        if answers is None and statuses.get(unit_id) == Submission.Status.APPROVED:
+            answers = []  # approved, but nothing answered: ranked with zero points
+        units_by_block[block_id].append(
+            scoring.UnitInput(
+                unit_code=unit_code,
+                answers=answers,
+                not_ranked_reason=""
+                if answers is not None
+                else statuses.get(unit_id, NO_SUBMISSION),
+                predecessor_code=predecessor_code,
+            )
+        )
+
+    outcomes: dict[int, tuple[int, scoring.UnitResult]] = {}
+    for block_id, units in units_by_block.items():
+        results = scoring.score_block(
+            block_code=block_codes[block_id],
+            indicators=specs_by_block.get(block_id, []),
+            units=units,
+            thresholds=thresholds_by_block.get(block_id, period.thresholds),
+            previous=previous,
+        )
+        for result in results:
+            outcomes[unit_ids[result.unit_code]] = (block_id, result)
+    return outcomes
+
+
+def _indicator_specs_by_block(period: Period) -> dict[int, list[scoring.IndicatorSpec]]:
+    indicators = (
+        Indicator.objects.filter(framework__period=period)
+        .select_related("group")
+        .prefetch_related("blocks")
+        .order_by("order", "code")
+    )
+    by_block: dict[int, list[scoring.IndicatorSpec]] = defaultdict(list)
+    for indicator in indicators:
+        spec = indicator.spec
+        for block in indicator.blocks.all():
+            by_block[block.pk].append(spec)
+    return by_block
+
+
+def _thresholds_by_block(period: Period) -> dict[int, scoring.Thresholds]:
+    return {
+        override.block_id: override.thresholds
+        for override in GradeThresholdOverride.objects.filter(period=period)
+    }
+
+
+def _previous_standings(period: Period) -> dict[str, scoring.PreviousStanding]:
+    """Standings of the latest earlier period that has results, keyed by unit code."""
+    previous = (
+        Period.objects.filter(year__lt=period.year, results__isnull=False).order_by("-year").first()
+    )
+    if previous is None:
+        return {}
+    return {
+        unit_code: scoring.PreviousStanding(block_code=block_code, rank=rank)
+        for unit_code, block_code, rank in Result.objects.filter(period=previous).values_list(
+            "unit__code", "block__code", "rank"
+        )
+    }
+
+
+def _approved_answers(period: Period) -> dict[int, list[scoring.AnswerInput]]:
+    rows = (
+        Answer.objects.filter(
+            submission__period=period, submission__status=Submission.Status.APPROVED
+        )
+        .annotate(has_evidence=Exists(Evidence.objects.filter(answer=OuterRef("pk"))))
+        .values_list(
+            "submission__unit_id",
+            "indicator__code",
+            "value_yes",
+            "numerator",
+            "denominator",
+            "count",
+            "points",
+            "reviewer_value_yes",
+            "reviewer_numerator",
+            "reviewer_denominator",
+            "reviewer_count",
+            "reviewer_points",
+            "has_evidence",
+        )
+    )
+    by_unit: dict[int, list[scoring.AnswerInput]] = defaultdict(list)
+    for unit_id, code, *values, has_evidence in rows:
+        by_unit[unit_id].append(
+            scoring.AnswerInput(
+                indicator_code=code,
+                unit_value=_value(*values[:5]),
+                reviewer_value=_value(*values[5:]),
+                has_evidence=has_evidence,
+            )
+        )
+    return by_unit
+
+
+def _value(
+    yes: bool | None,
+    numerator: int | None,
+    denominator: int | None,
+    count: int | None,
+    points: Decimal | None,
+) -> scoring.Value | None:
+    if (
+        yes is None
+        and numerator is None
+        and denominator is None
+        and count is None
+        and points is None
+    ):
+        return None
+    return scoring.Value(
+        yes=yes, numerator=numerator, denominator=denominator, count=count, points=points
+    )
+
+
+def explanation_entries(scores: Iterable[scoring.IndicatorScore]) -> list[dict]:
+    """The per-indicator explanation as JSON-ready dicts (decimals as strings)."""
+    entries = []
+    for score in scores:
+        value = score.value
+        entries.append(
+            {
+                "code": score.indicator_code,
+                "group": score.group,
+                "kind": score.kind.value,
+                "max_points": str(score.max_points),
+                "source": score.source.value if score.source else None,
+                "value": None
+                if value is None
+                else {
+                    field: (str(item) if isinstance(item, Decimal) else item)
+                    for field in ("yes", "numerator", "denominator", "count", "points")
+                    if (item := getattr(value, field)) is not None
+                },
+                "points": str(score.points),
+                "rule": score.rule.value,
+                "formula": score.formula,
+                "block_best": score.block_best,
+            }
+        )
+    return entries
+
+
+def _result_values(block_id: int, result: scoring.UnitResult) -> dict:
+    groups = result.group_points or {}
+    return {
+        "block_id": block_id,
+        "group_i": groups.get("I"),
+        "group_ii": groups.get("II"),
+        "group_iii": groups.get("III"),
+        "group_iv": groups.get("IV"),
+        "total": result.total,
+        "maximum": result.maximum,
+        "index": result.index,
+        "percent": result.percent,
+        "grade": result.grade.value if result.grade else "",
+        "rank": result.rank,
+        "rank_change": result.rank_change,
+        "not_ranked_reason": result.not_ranked_reason,
+        "explanation": explanation_entries(result.indicators),
+    }
+
+
+def _comparable(values: dict) -> tuple:
+    """Field values normalised so a stored row and a fresh result compare equal when unchanged."""
+    return tuple(
+        None if values[f] is None else (values[f] if f == "explanation" else str(values[f]))
+        for f in RESULT_FIELDS
+    )
+
+
+def _store_results(
+    *, period: Period, outcomes: dict[int, tuple[int, scoring.UnitResult]], scored_at
+) -> int:
+    """Write new and changed results, delete those of units no longer taking part."""
+    existing = {
+        row["unit_id"]: row
+        for row in Result.objects.filter(period=period).values("unit_id", *RESULT_FIELDS)
+    }
+    to_write = []
+    for unit_id, (block_id, result) in outcomes.items():
+        values = _result_values(block_id, result)
+        old = existing.get(unit_id)
+        if old is not None and _comparable(_quantised(old)) == _comparable(_quantised(values)):
+            continue
+        to_write.append(Result(period=period, unit_id=unit_id, scored_at=scored_at, **values))
+    if to_write:
+        Result.objects.bulk_create(
+            to_write,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["period", "unit"],
+            update_fields=[*RESULT_FIELDS, "scored_at"],
+        )
+    gone = set(existing) - set(outcomes)
+    if gone:
+        Result.objects.filter(period=period, unit_id__in=gone).delete()
+    return len(to_write) + len(gone)
+
+
+_QUANTA = {
+    "group_i": Decimal("0.01"),
+    "group_ii": Decimal("0.01"),
+    "group_iii": Decimal("0.01"),
+    "group_iv": Decimal("0.01"),
+    "total": Decimal("0.01"),
+    "maximum": Decimal("0.01"),
+    "index": Decimal("0.0001"),
+    "percent": Decimal("0.01"),
+}
+
+
+def _quantised(values: dict) -> dict:
+    # SQLite hands decimals back without their trailing zeros; compare at the stored precision.
+    return {
+        field: (
+            Decimal(value).quantize(_QUANTA[field])
+            if field in _QUANTA and value is not None
+            else value
+        )
+        for field, value in values.items()
+    }
