@@ -15,7 +15,7 @@ help:
 	@echo "make run    set up (venv, packages, SQLite, demo data) and serve on http://$(HOST):$(PORT)/"
 	@echo "make setup  the same without serving"
 	@echo "make test   run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff check, ruff format --check and mypy"
 
 # A venv made by a Python >= 3.12; remade when it was made by an older one.
 $(VENV)/.python-ok:
@@ -54,6 +54,7 @@ test: $(VENV)/.requirements-dev
 lint: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	TESTING=1 $(VENV)/bin/mypy
 
 format: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check --fix .

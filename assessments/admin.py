@@ -52,6 +52,10 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent", "predecessor"]
     ordering = ["block__order", "name"]
 
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        # Names are stored in NFC; a search typed in decomposed Unicode must still match.
+        return super().get_search_results(request, queryset, services.nfc(search_term))
+
 
 class GradeThresholdOverrideInline(admin.TabularInline):
     model = GradeThresholdOverride

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +20,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rankings import scoring
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class BilingualName(models.Model):
@@ -110,7 +114,7 @@ class Unit(models.Model):
         return self.name
 
 
-def _threshold_field(verbose_name: str, default: str) -> models.DecimalField:
+def _threshold_field(verbose_name: StrOrPromise, default: str) -> models.DecimalField:
     return models.DecimalField(
         verbose_name, max_digits=5, decimal_places=2, default=Decimal(default)
     )
@@ -416,7 +420,7 @@ def _value_constraints(prefix: str) -> list[models.CheckConstraint]:
             | (
                 Q(**{f"{points}__gte": 0})
                 & Q(**{f"{points}__lte": 100})
-                & Exact(Round(F(points) * 2), F(points) * 2)
+                & Q(Exact(Round(F(points) * 2), F(points) * 2))
             ),
             name=f"answer_{label}_points_on_half_grid",
             violation_error_message=_("Points must be between 0 and the maximum, in steps of 0.5."),
@@ -513,6 +517,8 @@ class Answer(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.indicator_id is None:
+            return
         spec = self.indicator.spec
         errors = {}
         for label, value in (("unit", self.unit_value), ("reviewer", self.reviewer_value)):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Block, Period, Unit
 from rankings import scoring
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Grade(models.TextChoices):
@@ -27,7 +32,7 @@ NOT_RANKED_REASONS = {
 }
 
 
-def _points_field(verbose_name: str) -> models.DecimalField:
+def _points_field(verbose_name: StrOrPromise) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=6, decimal_places=2, null=True, blank=True)
 
 

@@ -143,7 +143,6 @@ class UnitResult:
 
 _ZERO = Decimal("0.00")
 _ZERO_TEXT = "0.00"
-_HUNDREDTH = POINTS_QUANTUM
 _HALF_INDEX_STEP = INDEX_QUANTUM / 2
 _Scores = tuple[IndicatorScore, ...]
 _KEY_FIELD = {Kind.YES_NO: "yes", Kind.SCALE: "points", Kind.COUNT: "count"}
@@ -451,13 +450,13 @@ def points_to_next_grade(
     # Smallest 4-decimal index at or above the threshold, less half a step (half-up rounding).
     lowest_index = (threshold / 100).quantize(INDEX_QUANTUM, rounding=ROUND_CEILING)
     needed = (lowest_index - _HALF_INDEX_STEP) * maximum - total
-    extra = max(needed.quantize(_HUNDREDTH, rounding=ROUND_CEILING), _HUNDREDTH)
+    extra = max(needed.quantize(POINTS_QUANTUM, rounding=ROUND_CEILING), POINTS_QUANTUM)
     while not reaches(extra):  # guards against inexact division; at most a step or two
-        extra += _HUNDREDTH
+        extra += POINTS_QUANTUM
         if total + extra > maximum:
             return None
-    while extra > _HUNDREDTH and reaches(extra - _HUNDREDTH):
-        extra -= _HUNDREDTH
+    while extra > POINTS_QUANTUM and reaches(extra - POINTS_QUANTUM):
+        extra -= POINTS_QUANTUM
     if total + extra > maximum:
         return None
     return target, extra
@@ -548,7 +547,7 @@ def _score_block(
     ranks = competition_ranks(indexes)
     results: list[UnitResult] = []
     for code in sorted(scored, key=lambda c: (ranks[c], c)):
-        unit, groups, total, index, scores = scored[code]
+        unit, groups, total, index, indicator_scores = scored[code]
         rank = ranks[code]
         percent = index.scaleb(2)
         if code in previous:
@@ -574,7 +573,7 @@ def _score_block(
                 grade=grade_for(percent, thresholds),
                 rank=rank,
                 rank_change=change,
-                indicators=scores,
+                indicators=indicator_scores,
             )
         )
     not_ranked.sort(key=lambda r: r.unit_code)

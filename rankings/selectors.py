@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -30,8 +31,8 @@ def grade_table(period: Period) -> tuple[list[GradeRow], GradeRow]:
     aggregates = {
         f"n_{grade.value}": Count("pk", filter=Q(grade=grade.value)) for grade in GRADE_ORDER
     }
-    rows_by_block = {
-        row["block"]: row
+    rows_by_block: dict[int, dict[str, Any]] = {
+        row["block"]: dict(row)
         for row in Result.objects.filter(period=period)
         .values("block")
         .annotate(

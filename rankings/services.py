@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -54,7 +54,7 @@ class ScoringError(Exception):
     """The period cannot be scored as asked; the message is shown to the user."""
 
 
-def score_period(*, period: Period, actor: AbstractBaseUser | None = None) -> ScoringRun:
+def score_period(*, period: Period, actor: User | None = None) -> ScoringRun:
     """Score, grade and rank every participating unit of ``period`` and store the results.
 
     Idempotent: a second run with the same answers writes nothing (and says so in its run
@@ -193,12 +193,26 @@ def _approved_answers(period: Period) -> dict[int, list[scoring.AnswerInput]]:
         )
     )
     by_unit: dict[int, list[scoring.AnswerInput]] = defaultdict(list)
-    for unit_id, code, *values, has_evidence in rows:
+    for (
+        unit_id,
+        code,
+        yes,
+        num,
+        den,
+        count,
+        pts,
+        r_yes,
+        r_num,
+        r_den,
+        r_count,
+        r_pts,
+        has_evidence,
+    ) in rows:
         by_unit[unit_id].append(
             scoring.AnswerInput(
                 indicator_code=code,
-                unit_value=_value(*values[:5]),
-                reviewer_value=_value(*values[5:]),
+                unit_value=_value(yes, num, den, count, pts),
+                reviewer_value=_value(r_yes, r_num, r_den, r_count, r_pts),
                 has_evidence=has_evidence,
             )
         )

@@ -10,14 +10,15 @@ from django.core.management import call_command
 from tests import factories
 
 
+# Codes differ from the reference data's, so personas and load_reference_data() can meet.
 @pytest.fixture
 def block(db):
-    return factories.make_block("so-nganh", name_vi="Sở, ban, ngành", order=1)
+    return factories.make_block("test-so-nganh", name_vi="Sở, ban, ngành", order=1)
 
 
 @pytest.fixture
 def other_block(db):
-    return factories.make_block("xa", name_vi="Xã", order=6)
+    return factories.make_block("test-xa", name_vi="Xã", order=6)
 
 
 @pytest.fixture
@@ -27,17 +28,17 @@ def period(db):
 
 @pytest.fixture
 def unit(block):
-    return factories.make_unit(block, code="so-noi-vu", name="Sở Nội vụ")
+    return factories.make_unit(block, code="test-so-noi-vu", name="Sở Nội vụ")
 
 
 @pytest.fixture
 def other_unit(other_block):
-    return factories.make_unit(other_block, code="xa-co-loa", name="Xã Cổ Loa")
+    return factories.make_unit(other_block, code="test-xa-co-loa", name="Xã Cổ Loa")
 
 
 @pytest.fixture
 def admin_user(db):
-    return factories.make_user("admin", is_staff=True, is_superuser=True)
+    return factories.make_user("portal-admin", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

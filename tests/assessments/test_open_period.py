@@ -213,6 +213,20 @@ def test_the_command_fails_with_a_clear_message_and_writes_nothing(reference, ar
     assert row_counts() == before
 
 
+def test_the_command_refuses_an_implausible_year_with_a_clear_message(reference):
+    with pytest.raises(CommandError, match="1999"), translation.override("en"):
+        call_command("open_period", "1999", "--copy-from", "2014", stdout=io.StringIO())
+
+    assert not Period.objects.filter(year=1999).exists()
+
+
+def test_the_command_refuses_a_year_before_the_period_it_copies(reference):
+    with pytest.raises(CommandError, match="must come after"), translation.override("en"):
+        call_command("open_period", "2012", "--copy-from", "2014", stdout=io.StringIO())
+
+    assert not Period.objects.filter(year=2012).exists()
+
+
 def test_the_command_asks_for_the_year_to_copy_from(reference):
     with pytest.raises(CommandError, match="--copy-from"):
         call_command("open_period", "2015", stdout=io.StringIO())

@@ -1,4 +1,4 @@
-"""The reference data: blocks, units and who took part in 2013 and 2014, and each year's criteria."""
+"""The reference data: blocks, units, who took part in 2013 and 2014, and each year's criteria."""
 
 from __future__ import annotations
 
@@ -82,9 +82,7 @@ def dump_all() -> dict[str, list[dict]]:
         Indicator,
         Indicator.blocks.through,
     ]
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values()) for model in models
-    }
+    return {model._meta.label: list(model.objects.order_by("pk").values()) for model in models}
 
 
 def test_2014_has_111_units_in_the_six_published_blocks(reference):
@@ -111,9 +109,7 @@ def test_huyen_tu_liem_is_ranked_as_a_rural_district_in_2013_and_not_at_all_in_2
 
 
 @pytest.mark.parametrize("name", ["Quận Bắc Từ Liêm", "Quận Nam Từ Liêm"])
-def test_the_new_urban_districts_exist_from_2014_with_huyen_tu_liem_as_predecessor(
-    reference, name
-):
+def test_the_new_urban_districts_exist_from_2014_with_huyen_tu_liem_as_predecessor(reference, name):
     district = Unit.objects.select_related("predecessor").get(name=name)
 
     assert district.valid_from == dt.date(2014, 4, 1)
@@ -154,8 +150,9 @@ def test_wards_and_communes_are_not_assessed_on_video_conferencing_or_sector_app
     reference, block_code
 ):
     applicable = set(
-        Indicator.objects.filter(framework__period__year=2014, blocks__code=block_code)
-        .values_list("code", flat=True)
+        Indicator.objects.filter(framework__period__year=2014, blocks__code=block_code).values_list(
+            "code", flat=True
+        )
     )
     all_codes = set(
         Indicator.objects.filter(framework__period__year=2014).values_list("code", flat=True)
@@ -240,4 +237,3 @@ def test_loading_again_keeps_an_admins_edit_of_a_framework(reference):
 
     assert Indicator.objects.get(pk=indicator.pk).max_points == Decimal("6")
     assert Indicator.objects.filter(framework__period__year=2014).count() == 21
-

@@ -50,11 +50,6 @@ def test_home_page_with_an_empty_database_answers_with_a_message_not_an_error(db
     assert "load_demo" in lead(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: no Vietnamese catalogue (locale/vi/LC_MESSAGES/django.po), so the "
-    "project's own sentences are shown in English on the Vietnamese page",
-)
 def test_home_page_with_an_empty_database_explains_in_vietnamese_that_no_period_exists(db, client):
     sentence = lead(client.get("/"))
 

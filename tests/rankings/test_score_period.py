@@ -69,7 +69,7 @@ def test_scoring_grades_and_ranks_each_approved_unit_and_lists_the_rest_as_not_r
     )
     assert results["b"].index == Decimal("0.7000") and results["b"].percent == Decimal("70.00")
     assert results["d"].rank is None and results["d"].grade == ""
-    assert results["d"].not_ranked_reason_display == "Submission still a draft"
+    assert results["d"].not_ranked_reason_display == "Báo cáo tự đánh giá vẫn là bản nháp"
     assert (run.units_count, run.ranked_count) == (4, 3)
     assert small_period["period"].__class__.objects.get(pk=small_period["period"].pk).state == (
         Period.State.SCORED
@@ -149,7 +149,7 @@ def test_a_published_period_is_not_scored_again(small_period):
     period.state = Period.State.PUBLISHED
     period.save()
 
-    with pytest.raises(ScoringError, match="published"):
+    with pytest.raises(ScoringError, match="đã được công bố"):
         score_period(period=period)
 
     assert not Result.objects.filter(period=period).exists()
@@ -214,7 +214,7 @@ def test_export_results_writes_the_stored_results_in_the_documented_columns(smal
     ]
     by_code = {row[1]: row for row in rows[1:]}
     assert by_code["b"] == [
-        "so-nganh",
+        "test-so-nganh",
         "b",
         "Sở B",
         "30.00",
@@ -255,7 +255,7 @@ def test_score_period_command_prints_the_block_by_grade_table(small_period):
 
     call_command("score_period", "2014", stdout=out)
 
-    assert "so-nganh" in out.getvalue()
+    assert "test-so-nganh" in out.getvalue()
     assert "Scored 4 units (3 ranked)" in out.getvalue()
 
 
@@ -270,7 +270,7 @@ class TestScoringPages:
         assert response.status_code == 200
         assert Result.objects.filter(period=small_period["period"]).count() == 4
         content = response.content.decode()
-        assert "Sở A" in content and "Submission still a draft" in content
+        assert "Sở A" in content and "Báo cáo tự đánh giá vẫn là bản nháp" in content
         assert response.context["overall"].total == 4
 
     def test_admin_sees_a_units_explanation_and_the_points_to_the_next_grade(

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -203,6 +203,12 @@ def open_period(*, year: int, copy_from: int) -> Period:
     The copy is deep: groups and indicators are new rows, so editing the new period's framework
     never changes the old one's. Units that no longer exist on 1 January of ``year`` are left out.
     """
+    if not 2000 <= year <= 2100:
+        raise AssessmentError(_("The year %(year)s is outside 2000–2100.") % {"year": year})
+    if year <= copy_from:
+        raise AssessmentError(
+            _("A new period must come after the one it copies (%(year)s).") % {"year": copy_from}
+        )
     if Period.objects.filter(year=year).exists():
         raise AssessmentError(_("The period %(year)s already exists.") % {"year": year})
     try:
@@ -269,7 +275,7 @@ def copy_framework(*, source: Framework, period: Period) -> Framework:
         group.save()
         group_map[old_pk] = group
     through = Indicator.blocks.through
-    links = []
+    links: list[Any] = []
     for indicator in source.indicators.prefetch_related("blocks"):
         block_ids = [block.pk for block in indicator.blocks.all()]
         indicator.pk = None
