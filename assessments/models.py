@@ -11,11 +11,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Round
 from django.db.models.lookups import Exact
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -345,6 +348,22 @@ class Indicator(BilingualName):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def _localised(self, field: str) -> str:
+        vi, en = getattr(self, f"{field}_vi"), getattr(self, f"{field}_en")
+        return (en or vi) if (get_language() or "vi").startswith("en") else vi
+
+    @property
+    def guidance(self) -> str:
+        return self._localised("guidance")
+
+    @property
+    def numerator_label(self) -> str:
+        return self._localised("numerator_label")
+
+    @property
+    def denominator_label(self) -> str:
+        return self._localised("denominator_label")
+
     @property
     def spec(self) -> scoring.IndicatorSpec:
         return scoring.IndicatorSpec(
@@ -354,6 +373,41 @@ class Indicator(BilingualName):
             max_points=self.max_points,
             evidence_required=self.evidence_required,
             online_service=self.online_service,
+        )
+
+
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    """Who may see which submission, decided here and nowhere else."""
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> SubmissionQuerySet:
+        """Admins: all. Officers: their units'. Reviewers: their assigned blocks' in that period."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(Q(unit__officer_memberships__user=user) | Q(self._reviewed_by(user)))
+
+    def of_officer(self, user: AbstractBaseUser | AnonymousUser) -> SubmissionQuerySet:
+        """Submissions of the units the user enters data for (what an officer may edit)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(unit__officer_memberships__user=user)
+
+    def reviewed_by(self, user: AbstractBaseUser | AnonymousUser) -> SubmissionQuerySet:
+        """Submissions in the blocks the user reviews in their period."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(self._reviewed_by(user))
+
+    @staticmethod
+    def _reviewed_by(user: AbstractBaseUser) -> Exists:
+        return Exists(
+            ReviewerAssignment.objects.filter(
+                user=user,
+                period=OuterRef("period"),
+                block__participations__period=OuterRef("period"),
+                block__participations__unit=OuterRef("unit"),
+            )
         )
 
 
@@ -379,6 +433,8 @@ class Submission(models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["period", "unit__block__order", "unit__name"]
@@ -456,6 +512,8 @@ class Answer(models.Model):
     )
     reviewer_reason = models.TextField(_("reason for the correction"), blank=True)
     reviewer_comment = models.TextField(_("reviewer's comment"), blank=True)
+    # Set when a reviewer returns the submission with this indicator to revise; cleared on resubmit.
+    reopened = models.BooleanField(_("reopened for revision"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     REVIEWER_VALUE_FIELDS = (
@@ -492,6 +550,8 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission} · {self.indicator.code}"
+
+    UNIT_VALUE_FIELDS = ("value_yes", "numerator", "denominator", "count", "points")
 
     @property
     def unit_value(self) -> scoring.Value | None:
@@ -631,3 +691,40 @@ class ReviewerAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.block} ({self.period})"
+
+
+class AuditEntry(models.Model):
+    """One recorded change: who, when (UTC), what before and after, and why. Never edited."""
+
+    class Action(models.TextChoices):
+        ANSWER_CHANGED = "answer_changed", _("Value changed")
+        REVIEWER_VALUE_CHANGED = "reviewer_value_changed", _("Reviewer's value changed")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        EVIDENCE_REMOVED = "evidence_removed", _("Evidence removed")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+
+    submission = models.ForeignKey(
+        Submission, models.CASCADE, related_name="audit_entries", verbose_name=_("submission")
+    )
+    indicator_code = models.CharField(_("indicator"), max_length=20, blank=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_action_display()} {self.indicator_code}"

@@ -9,5 +9,7 @@ admin.site.index_title = _("Steering Committee administration")
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("assessments.urls")),
     path("", include("rankings.urls")),
 ]

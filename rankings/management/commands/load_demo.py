@@ -11,11 +11,40 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import demo, services
-from assessments.models import Block, OfficerMembership, Period, ReviewerAssignment, Unit
+from assessments.models import (
+    Answer,
+    Block,
+    OfficerMembership,
+    Period,
+    ReviewerAssignment,
+    Unit,
+)
+from assessments.services import submissions as workflow
 from rankings.services import score_period
 
 DEMO_PASSWORD = "Demo@2014"
 DEMO_YEARS = (2013, 2014)
+OPEN_YEAR = 2015  # opened from 2014 for self-assessment, with work in every state
+# 2015 demo: unit → what its self-assessment shows (the officers' units, then a few per block
+# submitted so every reviewer has a queue).
+OPEN_PERIOD_STATES = {
+    "so-thong-tin-va-truyen-thong": "half_draft",
+    "cuc-thue-thanh-pho-ha-noi": "submitted",
+    "quan-hoan-kiem": "returned",
+    "huyen-dong-anh": "approved",
+    "xa-bat-trang": "draft_started",
+    "so-tu-phap": "submitted",
+    "so-y-te": "submitted",
+    "kho-bac-nha-nuoc-ha-noi": "submitted",
+    "quan-cau-giay": "submitted",
+    "huyen-gia-lam": "submitted",
+    "phuong-dich-vong-hau": "submitted",
+    "xa-co-loa": "submitted",
+}
+REOPENED = {  # returned demo: indicator → reviewer's comment
+    "I.5": "Số máy tính có phần mềm diệt virus chưa khớp với biên bản kiểm kê; đề nghị rà soát.",
+    "II.2": "Đề nghị bổ sung báo cáo thống kê văn bản đi từ hệ thống quản lý văn bản.",
+}
 ADMIN = ("admin", "Quản trị", "Ban Chỉ đạo")
 REVIEWERS = {  # username → block reviewed
     "thamdinh-so-nganh": "so-nganh",
@@ -58,9 +87,12 @@ class Command(BaseCommand):
                     f"Scored {year}: {run.ranked_count} units ranked, "
                     f"{run.changed_count} results changed."
                 )
-        self.stdout.write(
-            self.style.SUCCESS("Demo logins (password for all: " + DEMO_PASSWORD + "):")
-        )
+        opened = self._load_open_period()
+        if opened:
+            self.stdout.write(
+                f"Opened {OPEN_YEAR} for self-assessment with {opened} demo submissions."
+            )
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         self.stdout.write(f"  {ADMIN[0]:<20} steering admin")
         for username, block in REVIEWERS.items():
             self.stdout.write(f"  {username:<20} reviewer of {block}")
@@ -114,3 +146,81 @@ class Command(BaseCommand):
                 period=period, answers_by_unit=answers_by_unit, approved_at=approved_at
             )
         return created
+
+    @transaction.atomic
+    def _load_open_period(self) -> int:
+        """Open 2015 from 2014 and put the demo units' self-assessments in every state."""
+        if Period.objects.filter(year=OPEN_YEAR).exists():
+            return 0
+        period = services.open_period(year=OPEN_YEAR, copy_from=OPEN_YEAR - 1)
+        period.state = Period.State.OPEN
+        period.save(update_fields=["state"])
+        # The demo runs long after 2015: the units in play get an extension to a month ahead.
+        extension = timezone.localdate() + dt.timedelta(days=30)
+        period.participations.filter(unit__code__in=OPEN_PERIOD_STATES).update(
+            deadline_extension=extension
+        )
+        for username, block_code in REVIEWERS.items():
+            ReviewerAssignment.objects.get_or_create(
+                user=get_user_model().objects.get(username=username),
+                period=period,
+                block=Block.objects.get(code=block_code),
+            )
+        officers = {unit: get_user_model().objects.get(username=u) for u, unit in OFFICERS.items()}
+        admin = get_user_model().objects.get(username=ADMIN[0])
+        for unit_code, state in OPEN_PERIOD_STATES.items():
+            unit = Unit.objects.get(code=unit_code)
+            actor = officers.get(unit_code)
+            reviewer = get_user_model().objects.get(
+                username=next(u for u, b in REVIEWERS.items() if b == unit.block.code)
+            )
+            self._demo_submission(unit, period, state, actor, reviewer, admin)
+        return len(OPEN_PERIOD_STATES)
+
+    def _demo_submission(self, unit, period, state, actor, reviewer, admin) -> None:
+        submission = workflow.start_submission(unit=unit, period=period, actor=actor or admin)
+        previous = {
+            a.indicator.code: a
+            for a in Answer.objects.filter(
+                submission__unit=unit, submission__period__year=period.year - 1
+            ).select_related("indicator")
+        }
+        indicators = workflow.applicable_indicators(submission)
+        if state == "draft_started":
+            indicators = indicators[:3]
+        elif state == "half_draft":
+            indicators = [i for i in indicators if i.group.code in ("I", "II")]
+        values = {}
+        for indicator in indicators:
+            old = previous.get(indicator.code)
+            if old is not None:
+                values[indicator] = workflow.answer_values(old)
+        workflow.save_answers(submission=submission, actor=actor or admin, values=values)
+        for index, indicator in enumerate(indicators):
+            if state == "half_draft" and index % 4 == 3:
+                continue  # a few still lack their evidence
+            workflow.add_evidence(
+                submission=submission,
+                indicator=indicator,
+                actor=actor or admin,
+                link=f"https://demo.hanoi-ict.invalid/{period.year}/{unit.code}/{indicator.code}",
+                max_bytes=0,
+            )
+        if state in ("draft_started", "half_draft"):
+            return
+        submission = workflow.submit_submission(
+            submission=submission, actor=actor or admin, expected_version=submission.version
+        )
+        if state == "returned":
+            reopen = {i: REOPENED[i.code] for i in indicators if i.code in REOPENED}
+            workflow.return_submission(
+                submission=submission,
+                actor=reviewer,
+                expected_version=submission.version,
+                reason="Một số số liệu chưa khớp với tài liệu kiểm chứng.",
+                reopen=reopen,
+            )
+        elif state == "approved":
+            workflow.approve_submission(
+                submission=submission, actor=reviewer, expected_version=submission.version
+            )
