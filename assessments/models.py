@@ -11,8 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -379,7 +378,7 @@ class Indicator(BilingualName):
 class SubmissionQuerySet(models.QuerySet["Submission"]):
     """Who may see which submission, decided here and nowhere else."""
 
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> SubmissionQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> SubmissionQuerySet:
         """Admins: all. Officers: their units'. Reviewers: their assigned blocks' in that period."""
         if not user.is_authenticated:
             return self.none()
@@ -387,20 +386,20 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
             return self.all()
         return self.filter(Q(unit__officer_memberships__user=user) | Q(self._reviewed_by(user)))
 
-    def of_officer(self, user: AbstractBaseUser | AnonymousUser) -> SubmissionQuerySet:
+    def of_officer(self, user: User | AnonymousUser) -> SubmissionQuerySet:
         """Submissions of the units the user enters data for (what an officer may edit)."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(unit__officer_memberships__user=user)
 
-    def reviewed_by(self, user: AbstractBaseUser | AnonymousUser) -> SubmissionQuerySet:
+    def reviewed_by(self, user: User | AnonymousUser) -> SubmissionQuerySet:
         """Submissions in the blocks the user reviews in their period."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(self._reviewed_by(user))
 
     @staticmethod
-    def _reviewed_by(user: AbstractBaseUser) -> Exists:
+    def _reviewed_by(user: User) -> Exists:
         return Exists(
             ReviewerAssignment.objects.filter(
                 user=user,
