@@ -8,12 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from assessments import services
 from assessments.models import (
     Answer,
+    AuditEntry,
     Block,
     CriteriaGroup,
     Evidence,
     Framework,
     GradeThresholdOverride,
     Indicator,
+    Notification,
     OfficerMembership,
     Participation,
     Period,
@@ -206,3 +208,23 @@ class ReviewerAssignmentAdmin(admin.ModelAdmin):
     list_select_related = ["user", "block", "period"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail: readable by admins, changeable by nobody."""
+
+    list_display = ["at", "submission", "indicator_code", "action", "actor", "reason"]
+    list_filter = ["action", "submission__period", "submission__unit__block"]
+    list_select_related = ["submission__unit", "submission__period", "actor"]
+    search_fields = ["submission__unit__name", "indicator_code", "reason", "actor__username"]
+    date_hierarchy = "at"
+    actions = None  # not even "delete selected"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "submission", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "submission__unit", "submission__period"]
+    search_fields = ["user__username", "message"]

@@ -9,9 +9,78 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Answer, Indicator
-from assessments.services.submissions import AnswerValues
+from assessments.services.submissions import AnswerValues, Correction
+from rankings import scoring
 
 YES_NO_CHOICES = [("", _("Not answered")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def value_fields(indicator: Indicator) -> dict[str, forms.Field]:
+    """The inputs an indicator's kind needs, with their limits."""
+    kind = indicator.kind
+    if kind == Indicator.Kind.YES_NO:
+        return {
+            "value_yes": forms.TypedChoiceField(
+                label=_("Answer"),
+                choices=YES_NO_CHOICES,
+                coerce=lambda v: v == "yes",
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        }
+    if kind == Indicator.Kind.RATE:
+        return {
+            "numerator": forms.IntegerField(
+                label=indicator.numerator_label or _("Numerator"),
+                min_value=0,
+                max_value=10_000_000,
+                required=False,
+            ),
+            "denominator": forms.IntegerField(
+                label=indicator.denominator_label or _("Denominator"),
+                min_value=1,
+                max_value=10_000_000,
+                required=False,
+            ),
+        }
+    if kind == Indicator.Kind.COUNT:
+        return {
+            "count": forms.IntegerField(
+                label=_("Number"), min_value=0, max_value=1_000_000, required=False
+            )
+        }
+    return {
+        "points": forms.DecimalField(
+            label=_("Points (0 to %(max)s, steps of 0.5)") % {"max": indicator.max_points},
+            min_value=Decimal(0),
+            max_value=indicator.max_points,
+            max_digits=4,
+            decimal_places=1,
+            step_size=Decimal("0.5"),
+            required=False,
+        )
+    }
+
+
+def _check_rate(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    numerator, denominator = cleaned.get("numerator"), cleaned.get("denominator")
+    if numerator is not None and denominator is not None and numerator > denominator:
+        form.add_error(
+            "numerator",
+            _("Cannot be more than the %(denominator)s (%(value)s).")
+            % {"denominator": str(form.fields["denominator"].label).lower(), "value": denominator},
+        )
+
+
+def _initial_values(yes, numerator, denominator, count, points) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        "value_yes": "" if yes is None else ("yes" if yes else "no"),
+        "numerator": numerator,
+        "denominator": denominator,
+        "count": count,
+        "points": points,
+    }
 
 
 class AnswerForm(forms.Form):
@@ -37,43 +106,7 @@ class AnswerForm(forms.Form):
         self.indicator = indicator
         self.answer = answer
         self.editable = editable
-        kind = indicator.kind
-        if kind == Indicator.Kind.YES_NO:
-            self.fields["value_yes"] = forms.TypedChoiceField(
-                label=_("Answer"),
-                choices=YES_NO_CHOICES,
-                coerce=lambda v: v == "yes",
-                empty_value=None,
-                required=False,
-                widget=forms.RadioSelect,
-            )
-        elif kind == Indicator.Kind.RATE:
-            self.fields["numerator"] = forms.IntegerField(
-                label=indicator.numerator_label or _("Numerator"),
-                min_value=0,
-                max_value=10_000_000,
-                required=False,
-            )
-            self.fields["denominator"] = forms.IntegerField(
-                label=indicator.denominator_label or _("Denominator"),
-                min_value=1,
-                max_value=10_000_000,
-                required=False,
-            )
-        elif kind == Indicator.Kind.COUNT:
-            self.fields["count"] = forms.IntegerField(
-                label=_("Number"), min_value=0, max_value=1_000_000, required=False
-            )
-        else:
-            self.fields["points"] = forms.DecimalField(
-                label=_("Points (0 to %(max)s, steps of 0.5)") % {"max": indicator.max_points},
-                min_value=Decimal(0),
-                max_value=indicator.max_points,
-                max_digits=4,
-                decimal_places=1,
-                step_size=Decimal("0.5"),
-                required=False,
-            )
+        self.fields.update(value_fields(indicator))
         # Value fields first, then note and evidence.
         self.order_fields(["value_yes", "numerator", "denominator", "count", "points"])
         if not editable:
@@ -84,28 +117,13 @@ class AnswerForm(forms.Form):
     def _initial(answer: Answer | None) -> dict[str, Any]:
         if answer is None:
             return {}
-        yes = answer.value_yes
-        return {
-            "value_yes": "" if yes is None else ("yes" if yes else "no"),
-            "numerator": answer.numerator,
-            "denominator": answer.denominator,
-            "count": answer.count,
-            "points": answer.points,
-            "note": answer.note,
-        }
+        a = answer
+        initial = _initial_values(a.value_yes, a.numerator, a.denominator, a.count, a.points)
+        return {**initial, "note": answer.note}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        numerator, denominator = cleaned.get("numerator"), cleaned.get("denominator")
-        if numerator is not None and denominator is not None and numerator > denominator:
-            self.add_error(
-                "numerator",
-                _("Cannot be more than the %(denominator)s (%(value)s).")
-                % {
-                    "denominator": self.fields["denominator"].label.lower(),
-                    "value": denominator,
-                },
-            )
+        _check_rate(self, cleaned)
         return cleaned
 
     def values(self) -> AnswerValues:
@@ -117,4 +135,83 @@ class AnswerForm(forms.Form):
             count=data.get("count"),
             points=data.get("points"),
             note=data.get("note", "").strip(),
+        )
+
+
+class CorrectionForm(forms.Form):
+    """A reviewer's value for one indicator (empty: keep the unit's), reason, comment, reopen."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    comment = forms.CharField(
+        label=_("Comment to the unit"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reopen = forms.BooleanField(label=_("Return this indicator for revision"), required=False)
+
+    def __init__(self, *args: Any, indicator: Indicator, answer: Answer | None, **kwargs: Any):
+        kwargs.setdefault("prefix", f"r{indicator.pk}")
+        if answer is not None:
+            a = answer
+            kwargs.setdefault(
+                "initial",
+                {
+                    **_initial_values(
+                        a.reviewer_value_yes,
+                        a.reviewer_numerator,
+                        a.reviewer_denominator,
+                        a.reviewer_count,
+                        a.reviewer_points,
+                    ),
+                    "reason": a.reviewer_reason,
+                    "comment": a.reviewer_comment,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        self.answer = answer
+        fields = value_fields(indicator)
+        for field in fields.values():
+            field.label = _("Reviewer's value: %(label)s") % {"label": field.label}
+        self.fields.update(fields)
+        self.order_fields([*fields, "reason", "comment", "reopen"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        _check_rate(self, cleaned)
+        kind = self.indicator.kind
+        value = self.value(cleaned)
+        if value is not None:
+            incomplete = kind == Indicator.Kind.RATE and (
+                value.numerator is None or value.denominator is None
+            )
+            if incomplete:
+                self.add_error("numerator", _("Give both numbers of the rate."))
+            elif (self.answer is None or value != self.answer.unit_value) and not cleaned.get(
+                "reason", ""
+            ).strip():
+                self.add_error("reason", _("Give the reason for changing the unit's value."))
+        return cleaned
+
+    @staticmethod
+    def value(cleaned: dict[str, Any]) -> scoring.Value | None:
+        value = scoring.Value(
+            yes=cleaned.get("value_yes"),
+            numerator=cleaned.get("numerator"),
+            denominator=cleaned.get("denominator"),
+            count=cleaned.get("count"),
+            points=cleaned.get("points"),
+        )
+        return None if value == scoring.Value() else value
+
+    def correction(self) -> Correction:
+        data = self.cleaned_data
+        return Correction(
+            value=self.value(data), reason=data.get("reason", ""), comment=data.get("comment", "")
         )

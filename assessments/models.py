@@ -727,3 +727,36 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_action_display()} {self.indicator_code}"
+
+
+class Notification(models.Model):
+    """A message for one user about a submission (also sent by e-mail)."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for revision")
+        APPROVED = "approved", _("Approved")
+        REOPENED = "reopened", _("Reopened")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    submission = models.ForeignKey(
+        Submission, models.CASCADE, related_name="notifications", verbose_name=_("submission")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message

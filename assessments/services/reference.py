@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessments.models import (
     Answer,
+    AuditEntry,
     Block,
     CriteriaGroup,
     Evidence,
@@ -293,6 +295,8 @@ def record_approved_submissions(
     period: Period,
     answers_by_unit: Mapping[str, Sequence[ApprovedAnswer]],
     approved_at: dt.datetime,
+    actor: User | None = None,
+    reason: str = "",
 ) -> int:
     """Store already-appraised submissions of past years as approved (demo data, archives).
 
@@ -309,6 +313,7 @@ def record_approved_submissions(
         )
     )
     indicators = {i.code: i for i in Indicator.objects.filter(framework__period=period)}
+    indicators_by_pk = {i.pk: i.code for i in indicators.values()}
     new_codes = [code for code in answers_by_unit if code not in taken]
     submissions = Submission.objects.bulk_create(
         Submission(
@@ -351,6 +356,42 @@ def record_approved_submissions(
             for answer, items in zip(answers, evidence_titles, strict=True)
             for title, link in items
         ),
+        batch_size=2000,
+    )
+    # Bulk writes are audited too: one entry per answer and one for the approved status.
+    AuditEntry.objects.bulk_create(
+        [
+            *(
+                AuditEntry(
+                    submission_id=answer.submission_id,
+                    action=AuditEntry.Action.ANSWER_CHANGED,
+                    actor=actor,
+                    at=approved_at,
+                    indicator_code=indicators_by_pk[answer.indicator_id],
+                    after={
+                        "value_yes": answer.value_yes,
+                        "numerator": answer.numerator,
+                        "denominator": answer.denominator,
+                        "count": answer.count,
+                        "points": None if answer.points is None else str(answer.points),
+                        "note": answer.note,
+                    },
+                    reason=reason,
+                )
+                for answer in answers
+            ),
+            *(
+                AuditEntry(
+                    submission=submission,
+                    action=AuditEntry.Action.STATUS_CHANGED,
+                    actor=actor,
+                    at=approved_at,
+                    after={"status": Submission.Status.APPROVED},
+                    reason=reason,
+                )
+                for submission in submissions
+            ),
+        ],
         batch_size=2000,
     )
     return len(submissions)

@@ -25,11 +25,13 @@ from assessments.models import (
     AuditEntry,
     Evidence,
     Indicator,
+    Notification,
     Participation,
     Period,
     Submission,
     Unit,
 )
+from assessments.services import notifications
 from assessments.services.reference import AssessmentError
 from rankings import scoring
 
@@ -376,6 +378,12 @@ def submit_submission(*, submission: Submission, actor: User, expected_version: 
         after={"status": Submission.Status.SUBMITTED},
     )
     submission.refresh_from_db()
+    notifications.notify(
+        submission=submission,
+        kind=Notification.Kind.SUBMITTED,
+        recipients=notifications.reviewers_of(submission),
+        actor=actor,
+    )
     return submission
 
 
@@ -389,6 +397,7 @@ def return_submission(
     reopen: Mapping[Indicator, str],
 ) -> Submission:
     """Send a submitted self-assessment back, reopening the given indicators with a comment."""
+    _check_not_own_unit(submission, actor)
     if not reason.strip():
         raise AssessmentError(_("Give the reason for returning the submission."))
     if not reopen:
@@ -416,14 +425,26 @@ def return_submission(
         reason=reason.strip(),
     )
     submission.refresh_from_db()
+    notifications.notify(
+        submission=submission,
+        kind=Notification.Kind.RETURNED,
+        recipients=notifications.officers_of(submission),
+        actor=actor,
+        reason=reason.strip(),
+    )
     return submission
+
+
+def _check_not_own_unit(submission: Submission, actor: User) -> None:
+    """Separation of duties: nobody appraises a unit they enter data for."""
+    if submission.unit.officer_memberships.filter(user=actor).exists():
+        raise AssessmentError(_("You cannot appraise the submission of your own unit."))
 
 
 @transaction.atomic
 def approve_submission(*, submission: Submission, actor: User, expected_version: int) -> Submission:
     """Approve a submitted self-assessment; it is locked from then on."""
-    if submission.unit.officer_memberships.filter(user=actor).exists():
-        raise AssessmentError(_("You cannot approve the submission of your own unit."))
+    _check_not_own_unit(submission, actor)
     now = timezone.now()
     _transition(
         submission=submission,
@@ -439,6 +460,12 @@ def approve_submission(*, submission: Submission, actor: User, expected_version:
         after={"status": Submission.Status.APPROVED},
     )
     submission.refresh_from_db()
+    notifications.notify(
+        submission=submission,
+        kind=Notification.Kind.APPROVED,
+        recipients=notifications.officers_of(submission),
+        actor=actor,
+    )
     return submission
 
 
@@ -456,3 +483,181 @@ def block_best_counts(*, period: Period, block_id: int) -> dict[int, int]:
         .annotate(best=Max("count"))
         .values_list("indicator_id", "best")
     )
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A reviewer's value for one indicator (None: keep the unit's), reason and comment."""
+
+    value: scoring.Value | None
+    reason: str = ""
+    comment: str = ""
+
+
+@transaction.atomic
+def save_corrections(
+    *,
+    submission: Submission,
+    actor: User,
+    expected_version: int,
+    corrections: Mapping[Indicator, Correction],
+) -> int:
+    """Store reviewers' values and comments on a submitted self-assessment; returns changes.
+
+    A value that differs from the unit's needs a reason. The write is compare-and-set on the
+    submission's version, so two reviewers saving at once cannot overwrite each other.
+    """
+    _check_not_own_unit(submission, actor)
+    answers = {a.indicator_id: a for a in submission.answers.all()}
+    # (indicator, answer, audit before, audit after, the correction as stored)
+    changes: list[tuple[Indicator, Answer, dict[str, Any], dict[str, Any], Correction]] = []
+    for indicator, correction in corrections.items():
+        answer = answers.get(indicator.pk) or Answer(submission=submission, indicator=indicator)
+        value = correction.value
+        if value is not None and value == answer.unit_value:
+            value = None  # the same as the unit's: no correction
+        if value is not None:
+            scoring.validate_value(indicator.spec, value)
+            if not correction.reason.strip():
+                raise AssessmentError(
+                    _("%(code)s: give the reason for changing the unit's value.")
+                    % {"code": indicator.code}
+                )
+        stored = Correction(
+            value=value,
+            reason=correction.reason.strip() if value is not None else "",
+            comment=correction.comment.strip(),
+        )
+        before = _reviewer_state(answer)
+        after = {"value": _value_record(value), "reason": stored.reason, "comment": stored.comment}
+        if before != after:
+            changes.append((indicator, answer, before, after, stored))
+    if not changes:
+        return 0
+    _transition(
+        submission=submission,
+        expected_version=expected_version,
+        from_statuses=[Submission.Status.SUBMITTED],
+        changes={},
+    )
+    for indicator, answer, before, after, stored in changes:
+        value = stored.value
+        answer.reviewer_value_yes = value.yes if value else None
+        answer.reviewer_numerator = value.numerator if value else None
+        answer.reviewer_denominator = value.denominator if value else None
+        answer.reviewer_count = value.count if value else None
+        answer.reviewer_points = value.points if value else None
+        answer.reviewer_reason = stored.reason
+        answer.reviewer_comment = stored.comment
+        answer.save()
+        _audit(
+            submission=submission,
+            action=AuditEntry.Action.REVIEWER_VALUE_CHANGED,
+            actor=actor,
+            indicator_code=indicator.code,
+            before=before,
+            after=after,
+            reason=stored.reason,
+        )
+    submission.refresh_from_db()
+    return len(changes)
+
+
+def _value_record(value: scoring.Value | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {
+        field: (str(item) if isinstance(item, Decimal) else item)
+        for field in ("yes", "numerator", "denominator", "count", "points")
+        if (item := getattr(value, field)) is not None
+    }
+
+
+def _reviewer_state(answer: Answer) -> dict[str, Any]:
+    return {
+        "value": _value_record(answer.reviewer_value),
+        "reason": answer.reviewer_reason,
+        "comment": answer.reviewer_comment,
+    }
+
+
+@transaction.atomic
+def reopen_submission(
+    *, submission: Submission, actor: User, expected_version: int, reason: str
+) -> Submission:
+    """Admins: put an approved submission back under appraisal, with a reason."""
+    if not actor.is_staff:
+        raise AssessmentError(_("Only an administrator can reopen an approved submission."))
+    if not reason.strip():
+        raise AssessmentError(_("Give the reason for reopening the submission."))
+    _transition(
+        submission=submission,
+        expected_version=expected_version,
+        from_statuses=[Submission.Status.APPROVED],
+        changes={"status": Submission.Status.SUBMITTED, "approved_at": None},
+    )
+    _audit(
+        submission=submission,
+        action=AuditEntry.Action.STATUS_CHANGED,
+        actor=actor,
+        before={"status": Submission.Status.APPROVED},
+        after={"status": Submission.Status.SUBMITTED},
+        reason=reason.strip(),
+    )
+    submission.refresh_from_db()
+    notifications.notify(
+        submission=submission,
+        kind=Notification.Kind.REOPENED,
+        recipients=[
+            *notifications.officers_of(submission),
+            *notifications.reviewers_of(submission),
+        ],
+        actor=actor,
+        reason=reason.strip(),
+    )
+    return submission
+
+
+@transaction.atomic
+def review_submission(
+    *,
+    submission: Submission,
+    actor: User,
+    expected_version: int,
+    corrections: Mapping[Indicator, Correction],
+    decision: str,
+    reason: str = "",
+    reopen: Mapping[Indicator, str] | None = None,
+) -> Submission:
+    """One reviewer action: save the corrections, then ``return`` or ``approve`` if asked.
+
+    All of it or nothing: a stale version, a missing reason or an action that no longer
+    applies leaves the submission exactly as it was.
+    """
+    if decision not in ("save", "return", "approve"):
+        raise ValueError(f"unknown decision {decision!r}")
+    version = expected_version
+    if save_corrections(
+        submission=submission, actor=actor, expected_version=version, corrections=corrections
+    ):
+        version += 1
+    elif submission.version != expected_version or submission.status != Submission.Status.SUBMITTED:
+        _transition(  # nothing to save: still refuse a stale page
+            submission=submission,
+            expected_version=expected_version,
+            from_statuses=[Submission.Status.SUBMITTED],
+            changes={},
+        )
+        version += 1
+    if decision == "return":
+        return return_submission(
+            submission=submission,
+            actor=actor,
+            expected_version=version,
+            reason=reason,
+            reopen=reopen or {},
+        )
+    if decision == "approve":
+        return approve_submission(submission=submission, actor=actor, expected_version=version)
+    submission.refresh_from_db()
+    return submission

@@ -143,7 +143,10 @@ class Command(BaseCommand):
             period = Period.objects.get(year=year)
             approved_at = timezone.make_aware(dt.datetime(year + 1, 2, 15, 9, 0))
             created += services.record_approved_submissions(
-                period=period, answers_by_unit=answers_by_unit, approved_at=approved_at
+                period=period,
+                answers_by_unit=answers_by_unit,
+                approved_at=approved_at,
+                reason="Dữ liệu minh họa: kỳ đánh giá đã thẩm định xong",
             )
         return created
 

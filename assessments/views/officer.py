@@ -18,13 +18,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from assessments.evidence import EvidenceRejected
 from assessments.forms import AnswerForm
 from assessments.models import (
     Answer,
-    AuditEntry,
     Evidence,
     Indicator,
     Participation,
@@ -193,9 +193,7 @@ def _page_context(
         "submission": submission,
         "groups": groups,
         "deadline": workflow.deadline_for(participation),
-        "timeline": submission.audit_entries.filter(
-            action=AuditEntry.Action.STATUS_CHANGED
-        ).select_related("actor"),
+        "timeline": submission.audit_entries.select_related("actor"),
         "max_upload_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
     }
 
@@ -413,6 +411,7 @@ def _conflict(request: HttpRequest, submission: Submission, message: str) -> Htt
 
 
 @login_required
+@xframe_options_sameorigin  # the reviewer's page previews PDFs and images in a frame
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """A stored evidence file, only for those who may see its submission."""
     evidence = get_object_or_404(

@@ -1,0 +1,1 @@
+"""Pages of the assessments app: the officer's (officer.py) and the reviewer's (review.py)."""
