@@ -15,6 +15,11 @@ from rankings import scoring
 YES_NO_CHOICES = [("", _("Not answered")), ("yes", _("Yes")), ("no", _("No"))]
 
 
+def plain(number: Decimal) -> str:
+    """4.00 → "4", 3.50 → "3.5": how people write a maximum."""
+    return format(number.normalize(), "f")
+
+
 def value_fields(indicator: Indicator) -> dict[str, forms.Field]:
     """The inputs an indicator's kind needs, with their limits."""
     kind = indicator.kind
@@ -52,9 +57,9 @@ def value_fields(indicator: Indicator) -> dict[str, forms.Field]:
         }
     return {
         "points": forms.DecimalField(
-            label=_("Points (0 to %(max)s, steps of 0.5)") % {"max": indicator.max_points},
+            label=_("Points (0 to %(max)s, steps of 0.5)") % {"max": plain(indicator.max_points)},
             min_value=Decimal(0),
-            max_value=indicator.max_points,
+            max_value=Decimal(plain(indicator.max_points)),
             max_digits=4,
             decimal_places=1,
             step_size=Decimal("0.5"),
@@ -64,8 +69,13 @@ def value_fields(indicator: Indicator) -> dict[str, forms.Field]:
 
 
 def _check_rate(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    if "numerator" not in form.fields or form.errors:
+        return
     numerator, denominator = cleaned.get("numerator"), cleaned.get("denominator")
-    if numerator is not None and denominator is not None and numerator > denominator:
+    if (numerator is None) != (denominator is None):
+        missing = "denominator" if denominator is None else "numerator"
+        form.add_error(missing, _("Give both numbers of the rate."))
+    elif numerator is not None and denominator is not None and numerator > denominator:
         form.add_error(
             "numerator",
             _("Cannot be more than the %(denominator)s (%(value)s).")
@@ -185,17 +195,10 @@ class CorrectionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         _check_rate(self, cleaned)
-        kind = self.indicator.kind
         value = self.value(cleaned)
-        if value is not None:
-            incomplete = kind == Indicator.Kind.RATE and (
-                value.numerator is None or value.denominator is None
-            )
-            if incomplete:
-                self.add_error("numerator", _("Give both numbers of the rate."))
-            elif (self.answer is None or value != self.answer.unit_value) and not cleaned.get(
-                "reason", ""
-            ).strip():
+        if value is not None and not self.errors:
+            changed = self.answer is None or value != self.answer.unit_value
+            if changed and not cleaned.get("reason", "").strip():
                 self.add_error("reason", _("Give the reason for changing the unit's value."))
         return cleaned
 

@@ -296,14 +296,52 @@ def readiness(submission: Submission) -> list[Missing]:
         answer.indicator_id: answer
         for answer in submission.answers.annotate(evidence_count=Count("evidence"))
     }
+    return _missing(applicable_indicators(submission), answers)
+
+
+def _missing(indicators: Iterable[Indicator], answers: Mapping[int, Answer]) -> list[Missing]:
     missing: list[Missing] = []
-    for indicator in applicable_indicators(submission):
+    for indicator in indicators:
         answer = answers.get(indicator.pk)
         if answer is None or not _is_complete(indicator, answer):
             missing.append(Missing(indicator, "answer"))
-        elif indicator.evidence_required and not answer.evidence_count:
+        elif indicator.evidence_required and not getattr(answer, "evidence_count", 0):
             missing.append(Missing(indicator, "evidence"))
     return missing
+
+
+def missing_counts(participations: Iterable[tuple[Submission, int]]) -> dict[int, int]:
+    """submission id → how many items it still lacks, for many submissions in three queries.
+
+    ``participations`` pairs each submission with the block its unit is ranked in that year.
+    """
+    pairs = list(participations)
+    if not pairs:
+        return {}
+    indicators_by_key: dict[tuple[int, int], list[Indicator]] = {}
+    periods = {submission.period_id for submission, _block in pairs}
+    blocks = {block_id for _submission, block_id in pairs}
+    through = Indicator.blocks.through.objects.filter(
+        indicator__framework__period__in=periods, block__in=blocks
+    ).select_related("indicator__group", "indicator__framework")
+    for link in through:
+        indicator = link.indicator
+        key = (indicator.framework.period_id, link.block_id)
+        indicators_by_key.setdefault(key, []).append(indicator)
+    answers: dict[int, dict[int, Answer]] = {}
+    for answer in Answer.objects.filter(
+        submission__in=[submission for submission, _block in pairs]
+    ).annotate(evidence_count=Count("evidence")):
+        answers.setdefault(answer.submission_id, {})[answer.indicator_id] = answer
+    return {
+        submission.pk: len(
+            _missing(
+                indicators_by_key.get((submission.period_id, block_id), []),
+                answers.get(submission.pk, {}),
+            )
+        )
+        for submission, block_id in pairs
+    }
 
 
 def _is_complete(indicator: Indicator, answer: Answer) -> bool:
@@ -349,7 +387,7 @@ def submit_submission(*, submission: Submission, actor: User, expected_version: 
     if submission.status == Submission.Status.DRAFT:
         deadline = deadline_for(participation)
         if deadline is not None and _today() > deadline:
-            raise WorkflowError(
+            raise AssessmentError(
                 _(
                     "The deadline (%(date)s) has passed; ask the Steering Committee for an "
                     "extension."

@@ -84,6 +84,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     }
     previous = _previous_results(participations)
+    open_statuses = (Submission.Status.DRAFT, Submission.Status.RETURNED)
+    missing = workflow.missing_counts(
+        (submissions[(p.unit_id, p.period_id)], p.block_id)
+        for p in participations
+        if (p.unit_id, p.period_id) in submissions
+        and submissions[(p.unit_id, p.period_id)].status in open_statuses
+    )
     today = timezone.localdate()
     rows = []
     for participation in participations:
@@ -96,12 +103,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "submission": submission,
                 "deadline": deadline,
                 "days_left": (deadline - today).days if deadline and open_for_entry else None,
-                "missing": (
-                    len(workflow.readiness(submission))
-                    if submission
-                    and submission.status in (Submission.Status.DRAFT, Submission.Status.RETURNED)
-                    else None
-                ),
+                "missing": missing.get(submission.pk) if submission else None,
                 "open_for_entry": open_for_entry,
                 "previous": previous.get((participation.unit_id, participation.period.year - 1)),
             }
@@ -221,6 +223,13 @@ def submission_form(request: HttpRequest, unit_code: str, year: int) -> HttpResp
             _page_context(request, participation, submission, groups),
         )
 
+    if workflow.editable_indicator_ids(submission) == set():
+        return _conflict(
+            request,
+            submission,
+            _("This submission is %(status)s and can no longer be changed.")
+            % {"status": submission.get_status_display().lower()},
+        )
     groups, forms = _build_rows(submission, participation, request.POST, request.FILES)
     try:
         failed = _save_form(request, submission, forms)
@@ -344,6 +353,7 @@ def autosave(request: HttpRequest, unit_code: str, year: int, indicator_id: int)
             "form": form,
             "indicator": indicator,
             "saved": saved,
+            "locked": status == 409,
             "saved_at": timezone.localtime(),
             "preview": _preview(indicator, answer, has_evidence, best.get(indicator.pk, 0)),
         },
