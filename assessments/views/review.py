@@ -250,6 +250,7 @@ def _act(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             reopen=reopen,
         )
     except workflow.WorkflowError as exc:
+        submission.refresh_from_db()  # the page shows where it stands now
         return render(
             request,
             "assessments/conflict.html",
@@ -257,6 +258,8 @@ def _act(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             status=409,
         )
     except (AssessmentError, scoring.InvalidValue) as exc:
+        # Everything was rolled back; the object in memory may carry a version that never was.
+        submission.refresh_from_db()
         messages.error(request, str(exc))
         return _render_review(request, submission, _review_rows(submission, request.POST), 422)
     messages.success(request, DECISION_MESSAGES[decision])
