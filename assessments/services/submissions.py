@@ -7,7 +7,7 @@ once), so an action taken on a stale page changes nothing and says why.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -400,27 +400,55 @@ def submit_submission(*, submission: Submission, actor: User, expected_version: 
             _("The submission is not complete: %(count)d items are missing.")
             % {"count": len(missing)}
         )
+    return _move(
+        submission=submission,
+        actor=actor,
+        expected_version=expected_version,
+        to_status=Submission.Status.SUBMITTED,
+        changes={"submitted_at": timezone.now()},
+        then=lambda: submission.answers.filter(reopened=True).update(reopened=False),
+        notify=(Notification.Kind.SUBMITTED, notifications.reviewers_of),
+    )
+
+
+def _move(
+    *,
+    submission: Submission,
+    actor: User,
+    expected_version: int,
+    to_status: str,
+    changes: dict[str, Any] | None = None,
+    audit_after: dict[str, Any] | None = None,
+    reason: str = "",
+    then: Callable[[], object] | None = None,
+    notify: tuple[str, Callable[[Submission], list[User]]],
+) -> Submission:
+    """Move a submission to ``to_status`` (compare-and-set), audit it and notify who it concerns."""
     before = submission.status
     _transition(
         submission=submission,
         expected_version=expected_version,
         from_statuses=[before],
-        changes={"status": Submission.Status.SUBMITTED, "submitted_at": timezone.now()},
+        changes={"status": to_status, **(changes or {})},
     )
-    submission.answers.filter(reopened=True).update(reopened=False)
+    if then is not None:
+        then()
     _audit(
         submission=submission,
         action=AuditEntry.Action.STATUS_CHANGED,
         actor=actor,
         before={"status": before},
-        after={"status": Submission.Status.SUBMITTED},
+        after={"status": to_status, **(audit_after or {})},
+        reason=reason,
     )
     submission.refresh_from_db()
+    kind, recipients = notify
     notifications.notify(
         submission=submission,
-        kind=Notification.Kind.SUBMITTED,
-        recipients=notifications.reviewers_of(submission),
+        kind=kind,
+        recipients=recipients(submission),
         actor=actor,
+        reason=reason,
     )
     return submission
 
@@ -440,37 +468,26 @@ def return_submission(
         raise AssessmentError(_("Give the reason for returning the submission."))
     if not reopen:
         raise AssessmentError(_("Mark at least one indicator to revise."))
-    _transition(
+    if submission.status != Submission.Status.SUBMITTED:
+        raise WorkflowError(_("Only a submitted self-assessment can be returned."))
+
+    def reopen_indicators() -> None:
+        for indicator, comment in reopen.items():
+            answer = _answer_for(submission, indicator)
+            answer.reopened = True
+            answer.reviewer_comment = comment.strip()
+            answer.save(update_fields=["reopened", "reviewer_comment", "updated_at"])
+
+    return _move(
         submission=submission,
+        actor=actor,
         expected_version=expected_version,
-        from_statuses=[Submission.Status.SUBMITTED],
-        changes={"status": Submission.Status.RETURNED},
-    )
-    for indicator, comment in reopen.items():
-        answer = _answer_for(submission, indicator)
-        answer.reopened = True
-        answer.reviewer_comment = comment.strip()
-        answer.save(update_fields=["reopened", "reviewer_comment", "updated_at"])
-    _audit(
-        submission=submission,
-        action=AuditEntry.Action.STATUS_CHANGED,
-        actor=actor,
-        before={"status": Submission.Status.SUBMITTED},
-        after={
-            "status": Submission.Status.RETURNED,
-            "reopened": sorted(indicator.code for indicator in reopen),
-        },
+        to_status=Submission.Status.RETURNED,
+        audit_after={"reopened": sorted(indicator.code for indicator in reopen)},
         reason=reason.strip(),
+        then=reopen_indicators,
+        notify=(Notification.Kind.RETURNED, notifications.officers_of),
     )
-    submission.refresh_from_db()
-    notifications.notify(
-        submission=submission,
-        kind=Notification.Kind.RETURNED,
-        recipients=notifications.officers_of(submission),
-        actor=actor,
-        reason=reason.strip(),
-    )
-    return submission
 
 
 def _check_not_own_unit(submission: Submission, actor: User) -> None:
@@ -483,28 +500,16 @@ def _check_not_own_unit(submission: Submission, actor: User) -> None:
 def approve_submission(*, submission: Submission, actor: User, expected_version: int) -> Submission:
     """Approve a submitted self-assessment; it is locked from then on."""
     _check_not_own_unit(submission, actor)
-    now = timezone.now()
-    _transition(
+    if submission.status != Submission.Status.SUBMITTED:
+        raise WorkflowError(_("Only a submitted self-assessment can be approved."))
+    return _move(
         submission=submission,
+        actor=actor,
         expected_version=expected_version,
-        from_statuses=[Submission.Status.SUBMITTED],
-        changes={"status": Submission.Status.APPROVED, "approved_at": now},
+        to_status=Submission.Status.APPROVED,
+        changes={"approved_at": timezone.now()},
+        notify=(Notification.Kind.APPROVED, notifications.officers_of),
     )
-    _audit(
-        submission=submission,
-        action=AuditEntry.Action.STATUS_CHANGED,
-        actor=actor,
-        before={"status": Submission.Status.SUBMITTED},
-        after={"status": Submission.Status.APPROVED},
-    )
-    submission.refresh_from_db()
-    notifications.notify(
-        submission=submission,
-        kind=Notification.Kind.APPROVED,
-        recipients=notifications.officers_of(submission),
-        actor=actor,
-    )
-    return submission
 
 
 def block_best_counts(*, period: Period, block_id: int) -> dict[int, int]:
@@ -628,32 +633,20 @@ def reopen_submission(
         raise AssessmentError(_("Only an administrator can reopen an approved submission."))
     if not reason.strip():
         raise AssessmentError(_("Give the reason for reopening the submission."))
-    _transition(
+    if submission.status != Submission.Status.APPROVED:
+        raise WorkflowError(_("Only an approved self-assessment can be reopened."))
+    return _move(
         submission=submission,
+        actor=actor,
         expected_version=expected_version,
-        from_statuses=[Submission.Status.APPROVED],
-        changes={"status": Submission.Status.SUBMITTED, "approved_at": None},
-    )
-    _audit(
-        submission=submission,
-        action=AuditEntry.Action.STATUS_CHANGED,
-        actor=actor,
-        before={"status": Submission.Status.APPROVED},
-        after={"status": Submission.Status.SUBMITTED},
+        to_status=Submission.Status.SUBMITTED,
+        changes={"approved_at": None},
         reason=reason.strip(),
+        notify=(
+            Notification.Kind.REOPENED,
+            lambda s: [*notifications.officers_of(s), *notifications.reviewers_of(s)],
+        ),
     )
-    submission.refresh_from_db()
-    notifications.notify(
-        submission=submission,
-        kind=Notification.Kind.REOPENED,
-        recipients=[
-            *notifications.officers_of(submission),
-            *notifications.reviewers_of(submission),
-        ],
-        actor=actor,
-        reason=reason.strip(),
-    )
-    return submission
 
 
 @transaction.atomic
