@@ -354,6 +354,7 @@ def autosave(request: HttpRequest, unit_code: str, year: int, indicator_id: int)
             "indicator": indicator,
             "saved": saved,
             "locked": status == 409,
+            "autosave": True,  # errors show in the status line; the fields are not re-rendered
             "saved_at": timezone.localtime(),
             "preview": _preview(indicator, answer, has_evidence, best.get(indicator.pk, 0)),
         },
