@@ -54,6 +54,9 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent", "predecessor"]
     ordering = ["block__order", "name"]
 
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        services.save_unit(unit=obj)
+
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         # Names are stored in NFC; a search typed in decomposed Unicode must still match.
         return super().get_search_results(request, queryset, services.nfc(search_term))
@@ -155,16 +158,8 @@ class AnswerInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     fields = [
         "indicator",
-        "value_yes",
-        "numerator",
-        "denominator",
-        "count",
-        "points",
-        "reviewer_value_yes",
-        "reviewer_numerator",
-        "reviewer_denominator",
-        "reviewer_count",
-        "reviewer_points",
+        *Answer.UNIT_VALUE_FIELDS,
+        *Answer.REVIEWER_VALUE_FIELDS,
         "reviewer_reason",
     ]
     readonly_fields = fields

@@ -68,6 +68,11 @@ class Unit(models.Model):
 
     code = models.SlugField(_("code"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=255)
+    # The name without diacritics, lower-case (services.search_key), for accent-insensitive
+    # search that works alike on SQLite and PostgreSQL; kept up to date by the services.
+    search_name = models.CharField(
+        _("name for search"), max_length=255, blank=True, editable=False, db_index=True
+    )
     block = models.ForeignKey(
         Block, models.PROTECT, related_name="units", verbose_name=_("current block")
     )

@@ -1,15 +1,21 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+
+from rankings.views import healthz
 
 admin.site.site_header = _("Hanoi IT application ranking — administration")
 admin.site.site_title = _("IT application ranking")
 admin.site.index_title = _("Steering Committee administration")
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("assessments.urls")),
-    path("", include("rankings.urls")),
+    # The public pages take their language from the URL (``/`` Vietnamese, ``/en/`` English),
+    # so shared caches can key on it; see assessments.middleware.LanguageMiddleware.
+    *i18n_patterns(path("", include("rankings.urls")), prefix_default_language=False),
 ]

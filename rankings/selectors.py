@@ -1,17 +1,27 @@
-"""Reads of results shared by the pages, the exports and the commands."""
+"""Reads of results shared by the pages, the exports and the commands.
+
+Two kinds of results are read here: the working ``Result`` rows that scoring writes (admins only),
+and the ``PublishedResult`` rows frozen in a ``Publication`` (the public). Every public read goes
+through a function below that starts from a *current* publication, so nothing unpublished can
+reach a public page, a download or the search.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.utils.translation import get_language
 
-from assessments.models import Block, GradeThresholdOverride, Period
+from assessments.models import Block, GradeThresholdOverride, Indicator, Period, Unit
 from rankings import scoring
-from rankings.models import Grade, Result
+from rankings.models import Grade, Publication, PublishedResult, Result
 
 GRADE_ORDER = [Grade.TOT, Grade.KHA, Grade.TRUNG_BINH, Grade.YEU]
+GROUP_FIELDS = ("group_i", "group_ii", "group_iii", "group_iv")
 
 
 @dataclass
@@ -27,19 +37,30 @@ class GradeRow:
 
 
 def grade_table(period: Period) -> tuple[list[GradeRow], GradeRow]:
-    """The block × grade table of DOMAIN.md §5 (one query) and its all-blocks row."""
+    """The block × grade table of DOMAIN.md §5 of the working results (one query + blocks)."""
+    return _grade_table(Result.objects.filter(period=period))
+
+
+def published_grade_table(publication: Publication) -> tuple[list[GradeRow], GradeRow]:
+    """The block × grade table of one published version."""
+    return _grade_table(PublishedResult.objects.filter(publication=publication))
+
+
+def _grade_table(
+    results: QuerySet[Result] | QuerySet[PublishedResult],
+) -> tuple[list[GradeRow], GradeRow]:
     aggregates = {
         f"n_{grade.value}": Count("pk", filter=Q(grade=grade.value)) for grade in GRADE_ORDER
     }
     rows_by_block: dict[int, dict[str, Any]] = {
         row["block"]: dict(row)
-        for row in Result.objects.filter(period=period)
+        for row in results.order_by()
         .values("block")
         .annotate(
             total=Count("pk"), not_ranked=Count("pk", filter=Q(rank__isnull=True)), **aggregates
         )
     }
-    blocks = Block.objects.filter(pk__in=rows_by_block).order_by("order")
+    blocks = Block.objects.filter(pk__in=rows_by_block).order_by("order", "code")
     rows: list[GradeRow] = []
     overall = GradeRow(block=None)
     for block in blocks:
@@ -59,9 +80,17 @@ def grade_table(period: Period) -> tuple[list[GradeRow], GradeRow]:
 
 
 def period_results(period: Period) -> QuerySet[Result]:
-    """Every result of the period in the published order: block, rank, then name."""
+    """Every working result of the period in the published order: block, rank, then name."""
     return Result.objects.filter(period=period).select_related("unit", "block").in_block_order()
 
+
+def thresholds_for(*, period: Period, block: Block) -> scoring.Thresholds:
+    """The grade thresholds of a block in a period: its override, else the period's."""
+    override = GradeThresholdOverride.objects.filter(period=period, block=block).first()
+    return override.thresholds if override else period.thresholds
+
+
+# --- exports ------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = [
     "block_code",
@@ -81,34 +110,429 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_rows(period: Period) -> list[list[str]]:
-    """The rows of ``export_results`` (and of the open-data downloads), as strings."""
+class ExportableResult(Protocol):
+    """A Result or a PublishedResult, with its unit and block loaded."""
 
-    def text(value: object) -> str:
-        return "" if value is None else str(value)
+    unit: Unit
+    block: Block
+    group_i: Decimal | None
+    group_ii: Decimal | None
+    group_iii: Decimal | None
+    group_iv: Decimal | None
+    total: Decimal | None
+    maximum: Decimal
+    index: Decimal | None
+    percent: Decimal | None
+    grade: str
+    rank: int | None
+    rank_change: int | None
+
+
+def export_values(result: ExportableResult) -> list[str | None]:
+    """One result in ``EXPORT_COLUMNS`` order; None where there is no value."""
+
+    def text(value: object) -> str | None:
+        return None if value is None or value == "" else str(value)
 
     return [
-        [
-            result.block.code,
-            result.unit.code,
-            result.unit.name,
-            text(result.group_i),
-            text(result.group_ii),
-            text(result.group_iii),
-            text(result.group_iv),
-            text(result.total),
-            text(result.maximum),
-            text(result.index),
-            text(result.percent),
-            result.grade,
-            text(result.rank),
-            text(result.rank_change),
-        ]
-        for result in period_results(period)
+        result.block.code,
+        result.unit.code,
+        result.unit.name,
+        text(result.group_i),
+        text(result.group_ii),
+        text(result.group_iii),
+        text(result.group_iv),
+        text(result.total),
+        text(result.maximum),
+        text(result.index),
+        text(result.percent),
+        text(result.grade),
+        text(result.rank),
+        text(result.rank_change),
     ]
 
 
-def thresholds_for(*, period: Period, block: Block) -> scoring.Thresholds:
-    """The grade thresholds of a block in a period: its override, else the period's."""
-    override = GradeThresholdOverride.objects.filter(period=period, block=block).first()
-    return override.thresholds if override else period.thresholds
+def export_rows(results: Iterable[ExportableResult]) -> list[list[str]]:
+    """The rows of ``export_results`` and of the open-data downloads, as strings ('' for none).
+
+    ``results``: ``period_results(period)`` (working results, for the command) or
+    ``published_results(publication)`` (the public downloads).
+    """
+    return [["" if v is None else v for v in export_values(result)] for result in results]
+
+
+# --- comparing results --------------------------------------------------------------------------
+
+# The fields of a result that scoring computes; equal fields mean an unchanged result.
+RESULT_FIELDS = (
+    "block_id",
+    "group_i",
+    "group_ii",
+    "group_iii",
+    "group_iv",
+    "total",
+    "maximum",
+    "index",
+    "percent",
+    "grade",
+    "rank",
+    "rank_change",
+    "not_ranked_reason",
+    "explanation",
+)
+_QUANTA = {
+    "group_i": Decimal("0.01"),
+    "group_ii": Decimal("0.01"),
+    "group_iii": Decimal("0.01"),
+    "group_iv": Decimal("0.01"),
+    "total": Decimal("0.01"),
+    "maximum": Decimal("0.01"),
+    "index": Decimal("0.0001"),
+    "percent": Decimal("0.01"),
+}
+
+
+def comparable(values: dict) -> tuple:
+    """Field values normalised so a stored row and a fresh result compare equal when unchanged.
+
+    SQLite hands decimals back without their trailing zeros: compare at the stored precision.
+    """
+    normalised = []
+    for name in RESULT_FIELDS:
+        value = values[name]
+        if value is None or name == "explanation":
+            normalised.append(value)
+        elif name in _QUANTA:
+            normalised.append(str(Decimal(value).quantize(_QUANTA[name])))
+        else:
+            normalised.append(str(value))
+    return tuple(normalised)
+
+
+def _values_of(row: Result | PublishedResult) -> dict:
+    return {name: getattr(row, name) for name in RESULT_FIELDS}
+
+
+@dataclass(frozen=True)
+class ResultChange:
+    """How one unit's result differs between two versions (``before`` None: newly listed)."""
+
+    unit: Unit
+    before: Result | PublishedResult | None
+    after: Result | PublishedResult | None
+    fields: tuple[str, ...]
+
+    @property
+    def block(self) -> Block:
+        row = self.after or self.before
+        assert row is not None
+        return row.block
+
+
+def compare_results(
+    before: Iterable[Result | PublishedResult], after: Iterable[Result | PublishedResult]
+) -> list[ResultChange]:
+    """The units whose result differs, in block and name order (rows need unit and block)."""
+    old = {row.unit_id: row for row in before}
+    new = {row.unit_id: row for row in after}
+    changes = []
+    for unit_id in old.keys() | new.keys():
+        a, b = old.get(unit_id), new.get(unit_id)
+        if a is not None and b is not None:
+            va, vb = comparable(_values_of(a)), comparable(_values_of(b))
+            fields = tuple(name for name, x, y in zip(RESULT_FIELDS, va, vb, strict=True) if x != y)
+            if not fields:
+                continue
+        else:
+            fields = ()
+        row = b or a
+        assert row is not None
+        changes.append(ResultChange(unit=row.unit, before=a, after=b, fields=fields))
+    changes.sort(key=lambda c: (c.block.order, c.unit.name))
+    return changes
+
+
+def changes_since_publication(period: Period) -> tuple[Publication | None, list[ResultChange]]:
+    """The current version of the period (if any) and how the working results differ from it."""
+    current = (
+        Publication.objects.filter(period=period, is_current=True).select_related("period").first()
+    )
+    working = Result.objects.filter(period=period).select_related("unit", "block")
+    if current is None:
+        return None, compare_results([], working)
+    published = PublishedResult.objects.filter(publication=current).select_related("unit", "block")
+    return current, compare_results(published, working)
+
+
+# --- publications (public reads) ----------------------------------------------------------------
+
+
+def current_publication_token() -> str:
+    """A short text that changes whenever any period publishes a new version (one query).
+
+    The publication time is part of it, so a database rebuilt with reused ids cannot collide.
+    """
+    rows = (
+        Publication.objects.filter(is_current=True)
+        .order_by("pk")
+        .values_list("pk", "version", "published_at")
+    )
+    return ";".join(f"{pk}.{version}.{at.timestamp():.6f}" for pk, version, at in rows) or "none"
+
+
+def current_publications() -> list[Publication]:
+    """The current version of every published period, newest year first."""
+    return list(
+        Publication.objects.filter(is_current=True)
+        .select_related("period")
+        .order_by("-period__year")
+    )
+
+
+def publication_of(year: int, version: int | None = None) -> Publication | None:
+    """A period's current version, or the given version; None if not published."""
+    publications = Publication.objects.select_related("period").filter(period__year=year)
+    if version is None:
+        return publications.filter(is_current=True).first()
+    return publications.filter(version=version).first()
+
+
+def publication_versions(period: Period) -> list[Publication]:
+    """Every published version of a period, newest first."""
+    return list(Publication.objects.filter(period=period).order_by("-version"))
+
+
+def published_results(
+    publication: Publication, *, block: Block | None = None
+) -> QuerySet[PublishedResult]:
+    """The results of one version in the published order: block, rank, then name."""
+    results = PublishedResult.objects.filter(publication=publication)
+    if block is not None:
+        results = results.filter(block=block)
+    return (
+        results.select_related("unit", "block")
+        .defer("explanation")  # per-indicator detail: not shown publicly, costly to decode
+        .order_by("block__order", "block__code", F("rank").asc(nulls_last=True), "unit__name")
+    )
+
+
+def published_blocks(publication: Publication) -> list[Block]:
+    """The blocks ranked in one version, in their order."""
+    return list(
+        Block.objects.filter(published_results__publication=publication)
+        .distinct()
+        .order_by("order", "code")
+    )
+
+
+@dataclass(frozen=True)
+class BlockAverages:
+    """Averages of a block's ranked units (DB aggregates), two decimals; index four."""
+
+    group_i: Decimal | None
+    group_ii: Decimal | None
+    group_iii: Decimal | None
+    group_iv: Decimal | None
+    total: Decimal | None
+    index: Decimal | None
+    ranked: int
+
+    @property
+    def group_points(self) -> tuple[Decimal | None, ...]:
+        return (self.group_i, self.group_ii, self.group_iii, self.group_iv)
+
+
+_AVERAGES = {
+    **{f"avg_{name}": Avg(name) for name in (*GROUP_FIELDS, "total", "index")},
+    "ranked": Count("pk"),
+}
+
+
+def _averages(data: dict[str, Any]) -> BlockAverages:
+    def rounded(name: str, places: str = "0.01") -> Decimal | None:
+        value = data[f"avg_{name}"]
+        return None if value is None else Decimal(str(value)).quantize(Decimal(places))
+
+    return BlockAverages(
+        group_i=rounded("group_i"),
+        group_ii=rounded("group_ii"),
+        group_iii=rounded("group_iii"),
+        group_iv=rounded("group_iv"),
+        total=rounded("total"),
+        index=rounded("index", "0.0001"),
+        ranked=data["ranked"],
+    )
+
+
+def block_averages(publication: Publication, block: Block) -> BlockAverages:
+    """The averages of a block's ranked units in one version (one query)."""
+    data = PublishedResult.objects.filter(
+        publication=publication, block=block, rank__isnull=False
+    ).aggregate(**_AVERAGES)
+    return _averages(data)
+
+
+@dataclass(frozen=True)
+class UnitYear:
+    """A unit's published result of one year, beside its block's averages that year."""
+
+    result: PublishedResult
+    averages: BlockAverages
+
+
+def unit_history(unit: Unit) -> list[UnitYear]:
+    """The unit's results in the current version of every published period, oldest first.
+
+    Two queries whatever the number of years: the results, and the block averages of every
+    (version, block) they belong to.
+    """
+    results = list(
+        PublishedResult.objects.filter(unit=unit, publication__is_current=True)
+        .select_related("period", "block", "publication")
+        .defer("explanation")
+        .order_by("period__year")
+    )
+    if not results:
+        return []
+    pairs = Q()
+    for row in results:
+        pairs |= Q(publication_id=row.publication_id, block_id=row.block_id)
+    averages = {
+        (row["publication"], row["block"]): _averages(dict(row))
+        for row in PublishedResult.objects.filter(pairs, rank__isnull=False)
+        .order_by()
+        .values("publication", "block")
+        .annotate(**_AVERAGES)
+    }
+    empty = _averages({f"avg_{n}": None for n in (*GROUP_FIELDS, "total", "index")} | {"ranked": 0})
+    return [
+        UnitYear(result=row, averages=averages.get((row.publication_id, row.block_id), empty))
+        for row in results
+    ]
+
+
+def published_unit(code: str) -> Unit | None:
+    """A unit that has a result in a current publication; None for any other code."""
+    return Unit.objects.filter(code=code, published_results__publication__is_current=True).first()
+
+
+@dataclass(frozen=True)
+class UnitHit:
+    unit: Unit
+    latest: PublishedResult  # the unit's result in its latest published year
+
+
+def search_units(query: str, *, limit: int = 50) -> list[UnitHit]:
+    """Units with published results whose name contains ``query``, accents or not (one query).
+
+    Both sides are folded by ``search_key`` (no diacritics, đ → d, lower-case), so the same
+    ``icontains`` works on SQLite and PostgreSQL without ``unaccent``.
+    """
+    from assessments.services import search_key
+
+    key = search_key(query)
+    if not key:
+        return []
+    rows = (
+        PublishedResult.objects.filter(
+            publication__is_current=True, unit__search_name__icontains=key
+        )
+        .select_related("unit", "block", "period")
+        .defer("explanation")
+        .order_by("unit__search_name", "unit__code", "-period__year")
+    )
+    hits: dict[int, UnitHit] = {}
+    for row in rows[: limit * 20]:
+        if row.unit_id not in hits:
+            hits[row.unit_id] = UnitHit(unit=row.unit, latest=row)
+        if len(hits) >= limit:
+            break
+    return list(hits.values())
+
+
+# --- methodology ---------------------------------------------------------------------------------
+
+
+def methodology_snapshot(period: Period) -> dict[str, Any]:
+    """The framework and rules a period was scored with, as plain data to freeze at publication.
+
+    Block maxima are summed from the indicators that apply to each block, as scoring does; the
+    blocks are those with a result in the period.
+    """
+    framework = getattr(period, "framework", None)
+    indicators = list(
+        Indicator.objects.filter(framework__period=period)
+        .select_related("group")
+        .prefetch_related("blocks")
+        .order_by("order", "code")
+    )
+    blocks = list(Block.objects.filter(results__period=period).distinct().order_by("order", "code"))
+    overrides = {o.block_id: o for o in GradeThresholdOverride.objects.filter(period=period)}
+
+    def thresholds(source: Period | GradeThresholdOverride) -> dict[str, str]:
+        return {
+            "tot": str(source.tot_threshold),
+            "kha": str(source.kha_threshold),
+            "trung_binh": str(source.trung_binh_threshold),
+        }
+
+    groups: dict[str, dict[str, Any]] = {}
+    for indicator in indicators:
+        group = indicator.group
+        groups.setdefault(
+            group.code,
+            {
+                "code": group.code,
+                "name_vi": group.name_vi,
+                "name_en": group.name_en,
+                "order": group.order,
+            },
+        )
+    block_rows = []
+    for block in blocks:
+        applicable = [i for i in indicators if any(b.pk == block.pk for b in i.blocks.all())]
+        group_maxima = {
+            code: str(sum((i.max_points for i in applicable if i.group.code == code), Decimal(0)))
+            for code in groups
+        }
+        block_rows.append(
+            {
+                "code": block.code,
+                "name_vi": block.name_vi,
+                "name_en": block.name_en,
+                "maximum": str(sum((i.max_points for i in applicable), Decimal(0))),
+                "group_maxima": group_maxima,
+                "thresholds": thresholds(overrides.get(block.pk, period)),
+            }
+        )
+    return {
+        "framework": {
+            "name_vi": framework.name_vi if framework else "",
+            "name_en": framework.name_en if framework else "",
+        },
+        "groups": sorted(groups.values(), key=lambda g: (g["order"], g["code"])),
+        "indicators": [
+            {
+                "code": i.code,
+                "group": i.group.code,
+                "name_vi": i.name_vi,
+                "name_en": i.name_en,
+                "kind": i.kind,
+                "max_points": str(i.max_points),
+                "evidence_required": i.evidence_required,
+                "online_service": i.online_service,
+                "blocks": [b.code for b in blocks if any(x.pk == b.pk for x in i.blocks.all())],
+            }
+            for i in indicators
+        ],
+        "blocks": block_rows,
+        "thresholds": thresholds(period),
+    }
+
+
+def localised(item: dict[str, Any], field_name: str = "name") -> str:
+    """``item["name_en"]`` on English pages when there is one, else ``item["name_vi"]``."""
+    english = item.get(f"{field_name}_en")
+    if (get_language() or "vi").startswith("en") and english:
+        return str(english)
+    return str(item.get(f"{field_name}_vi", ""))

@@ -1,11 +1,16 @@
-"""Scoring a period: approved answers in, one Result per participating unit out.
+"""Scoring and publishing a period.
 
-The rules live in ``rankings/scoring.py``; this module only loads plain data in a handful of
-queries, hands it to the rules block by block, and stores what changed.
+Scoring: approved answers in, one working ``Result`` per participating unit out. The rules live
+in ``rankings/scoring.py``; this module only loads plain data in a handful of queries, hands it to
+the rules block by block, and stores what changed.
+
+Publishing: the working results are copied into a new ``Publication`` (a frozen, numbered
+version) that the public pages read; re-scoring afterwards changes the working results only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -13,7 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,31 +32,25 @@ from assessments.models import (
     Submission,
 )
 from rankings import scoring
-from rankings.models import Result, ScoringRun
+from rankings.models import Publication, PublishedResult, Result, ScoringRun
+from rankings.public import forget_public_state
+from rankings.selectors import (
+    RESULT_FIELDS,
+    changes_since_publication,
+    comparable,
+    methodology_snapshot,
+)
 
 # Why a unit is not ranked, stored as a code and shown through NOT_RANKED_REASONS.
 NO_SUBMISSION = "no_submission"
 
-RESULT_FIELDS = (
-    "block_id",
-    "group_i",
-    "group_ii",
-    "group_iii",
-    "group_iv",
-    "total",
-    "maximum",
-    "index",
-    "percent",
-    "grade",
-    "rank",
-    "rank_change",
-    "not_ranked_reason",
-    "explanation",
-)
-
 
 class ScoringError(Exception):
     """The period cannot be scored as asked; the message is shown to the user."""
+
+
+class PublicationError(Exception):
+    """The period cannot be published as asked; the message is shown to the user."""
 
 
 def score_period(*, period: Period, actor: User | None = None) -> ScoringRun:
@@ -59,16 +58,15 @@ def score_period(*, period: Period, actor: User | None = None) -> ScoringRun:
 
     Idempotent: a second run with the same answers writes nothing (and says so in its run
     record); after a changed answer only the results that changed are rewritten.
+
+    A published period may be scored again (after a correction): its working results change,
+    its published versions do not; ``publish_period`` then makes the correction public.
     """
     started_at = timezone.now()
     clock = time.perf_counter()
     with transaction.atomic():
         # Lock the period row so two admins scoring at once run one after the other.
         period = Period.objects.select_for_update().get(pk=period.pk)
-        if period.state == Period.State.PUBLISHED:
-            raise ScoringError(
-                _("Period %(year)s is published: its results are frozen.") % {"year": period.year}
-            )
         outcomes = compute_results(period=period)
         changed = _store_results(period=period, outcomes=outcomes, scored_at=started_at)
         if period.state in {Period.State.DRAFT, Period.State.OPEN, Period.State.REVIEW}:
@@ -179,16 +177,8 @@ def _approved_answers(period: Period) -> dict[int, list[scoring.AnswerInput]]:
         .values_list(
             "submission__unit_id",
             "indicator__code",
-            "value_yes",
-            "numerator",
-            "denominator",
-            "count",
-            "points",
-            "reviewer_value_yes",
-            "reviewer_numerator",
-            "reviewer_denominator",
-            "reviewer_count",
-            "reviewer_points",
+            *Answer.UNIT_VALUE_FIELDS,
+            *Answer.REVIEWER_VALUE_FIELDS,
             "has_evidence",
         )
     )
@@ -287,14 +277,6 @@ def _result_values(block_id: int, result: scoring.UnitResult) -> dict:
     }
 
 
-def _comparable(values: dict) -> tuple:
-    """Field values normalised so a stored row and a fresh result compare equal when unchanged."""
-    return tuple(
-        None if values[f] is None else (values[f] if f == "explanation" else str(values[f]))
-        for f in RESULT_FIELDS
-    )
-
-
 def _store_results(
     *, period: Period, outcomes: dict[int, tuple[int, scoring.UnitResult]], scored_at
 ) -> int:
@@ -307,7 +289,7 @@ def _store_results(
     for unit_id, (block_id, result) in outcomes.items():
         values = _result_values(block_id, result)
         old = existing.get(unit_id)
-        if old is not None and _comparable(_quantised(old)) == _comparable(_quantised(values)):
+        if old is not None and comparable(old) == comparable(values):
             continue
         to_write.append(Result(period=period, unit_id=unit_id, scored_at=scored_at, **values))
     if to_write:
@@ -324,25 +306,75 @@ def _store_results(
     return len(to_write) + len(gone)
 
 
-_QUANTA = {
-    "group_i": Decimal("0.01"),
-    "group_ii": Decimal("0.01"),
-    "group_iii": Decimal("0.01"),
-    "group_iv": Decimal("0.01"),
-    "total": Decimal("0.01"),
-    "maximum": Decimal("0.01"),
-    "index": Decimal("0.0001"),
-    "percent": Decimal("0.01"),
-}
+@transaction.atomic
+def publish_period(
+    *,
+    period: Period,
+    actor: User | None,
+    note: str = "",
+    published_at: dt.datetime | None = None,
+) -> Publication:
+    """Publish the period's working results as a new, frozen version and make it current.
 
-
-def _quantised(values: dict) -> dict:
-    # SQLite hands decimals back without their trailing zeros; compare at the stored precision.
-    return {
-        field: (
-            Decimal(value).quantize(_QUANTA[field])
-            if field in _QUANTA and value is not None
-            else value
+    The first publication needs a scored period; it sets the period PUBLISHED with its
+    ``published_at``. A later one (a correction, after scoring again) needs a public note of what
+    changed and is refused when nothing changed since the current version. Earlier versions are
+    kept, readable, and never edited. ``published_at`` is for archives and the demo (default: now).
+    """
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.state not in {Period.State.SCORED, Period.State.PUBLISHED}:
+        raise PublicationError(
+            _("Period %(year)s is not scored yet: score it before publishing it.")
+            % {"year": period.year}
         )
-        for field, value in values.items()
-    }
+    results = list(Result.objects.filter(period=period))
+    if not results:
+        raise PublicationError(
+            _("Period %(year)s has no results to publish: score it first.") % {"year": period.year}
+        )
+    current, changes = changes_since_publication(period)
+    note = note.strip()
+    if current is not None:
+        if not changes:
+            raise PublicationError(
+                _("Nothing changed since version %(version)s: there is nothing to publish.")
+                % {"version": current.version}
+            )
+        if not note:
+            raise PublicationError(
+                _("Say in the public note what changed since version %(version)s.")
+                % {"version": current.version}
+            )
+        Publication.objects.filter(pk=current.pk).update(is_current=False)
+    latest = period.publications.aggregate(latest=Max("version"))["latest"] or 0
+    when = published_at or timezone.now()
+    publication = Publication.objects.create(
+        period=period,
+        version=latest + 1,
+        published_at=when,
+        published_by=actor,
+        note=note,
+        is_current=True,
+        methodology=methodology_snapshot(period),
+    )
+    PublishedResult.objects.bulk_create(
+        [
+            PublishedResult(
+                publication=publication,
+                period=period,
+                unit_id=result.unit_id,
+                scored_at=result.scored_at,
+                **{name: getattr(result, name) for name in RESULT_FIELDS},
+            )
+            for result in results
+        ],
+        batch_size=2000,
+    )
+    if period.state != Period.State.PUBLISHED or period.published_at is None:
+        period.state = Period.State.PUBLISHED
+        period.published_at = period.published_at or when
+        period.save(update_fields=["state", "published_at"])
+    # Public pages key their caches on the publication state: make them read it again.
+    forget_public_state()
+    transaction.on_commit(forget_public_state)
+    return publication

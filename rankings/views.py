@@ -1,16 +1,42 @@
+"""Pages of the rankings app.
+
+Admin pages (staff only): scoring, a unit's explanation, the publication confirmation.
+Public pages (``public_page``: no login, no cookies, cacheable): home, a period, a block, a unit,
+the methodology, the search and the open-data downloads. They read published versions only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import get_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST, require_safe
 
-from assessments import selectors
-from assessments.models import Indicator, Period
-from rankings import scoring, services
-from rankings.models import Grade, Result, ScoringRun
-from rankings.selectors import grade_table, period_results, thresholds_for
+from assessments.models import Block, Indicator, Period
+from rankings import charts, scoring, selectors, services
+from rankings.models import Grade, Publication, PublishedResult, Result, ScoringRun
+from rankings.public import public_page
+from rankings.selectors import (
+    EXPORT_COLUMNS,
+    export_rows,
+    export_values,
+    grade_table,
+    period_results,
+    thresholds_for,
+)
 
 RULE_LABELS = {
     scoring.Rule.NO_ANSWER.value: gettext_lazy("No answer"),
@@ -21,21 +47,31 @@ SOURCE_LABELS = {
     scoring.Source.UNIT.value: gettext_lazy("unit"),
     scoring.Source.REVIEWER.value: gettext_lazy("reviewer"),
 }
+KIND_LABELS = {
+    scoring.Kind.YES_NO.value: gettext_lazy("yes / no"),
+    scoring.Kind.RATE.value: gettext_lazy("rate"),
+    scoring.Kind.COUNT.value: gettext_lazy("count"),
+    scoring.Kind.SCALE.value: gettext_lazy("points awarded"),
+}
+FIELD_LABELS = {
+    "block_id": gettext_lazy("block"),
+    "group_i": "I",
+    "group_ii": "II",
+    "group_iii": "III",
+    "group_iv": "IV",
+    "total": gettext_lazy("total"),
+    "maximum": gettext_lazy("maximum"),
+    "index": gettext_lazy("index"),
+    "percent": gettext_lazy("percent"),
+    "grade": gettext_lazy("grade"),
+    "rank": gettext_lazy("rank"),
+    "rank_change": gettext_lazy("rank change"),
+    "not_ranked_reason": gettext_lazy("why not ranked"),
+    "explanation": gettext_lazy("indicator points"),
+}
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """The latest period's blocks and units, with counts (until the public rankings exist)."""
-    period = selectors.latest_period()
-    blocks = selectors.period_membership(period) if period else []
-    return render(
-        request,
-        "rankings/home.html",
-        {
-            "period": period,
-            "blocks": blocks,
-            "unit_count": sum(len(members.participations) for members in blocks),
-        },
-    )
+# --- admin pages ---------------------------------------------------------------------------------
 
 
 @staff_member_required
@@ -52,6 +88,9 @@ def period_scoring(request: HttpRequest, year: int) -> HttpResponse:
             "overall": overall,
             "results": period_results(period),
             "runs": ScoringRun.objects.filter(period=period).select_related("started_by")[:5],
+            "current_publication": Publication.objects.filter(
+                period=period, is_current=True
+            ).first(),
         },
     )
 
@@ -118,3 +157,485 @@ def result_explanation(request: HttpRequest, year: int, unit_code: str) -> HttpR
             "next_grade_points": next_grade[1] if next_grade else None,
         },
     )
+
+
+@staff_member_required
+def publish(request: HttpRequest, year: int) -> HttpResponse:
+    """Admins: confirm the publication of a period (GET shows what the public will see, and the
+    differences from the current version; POST publishes)."""
+    period = get_object_or_404(Period, year=year)
+    note = ""
+    if request.method == "POST":
+        note = request.POST.get("note", "")
+        try:
+            publication = services.publish_period(period=period, actor=request.user, note=note)
+        except services.PublicationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Period %(year)s is published (version %(version)s).")
+                % {"year": year, "version": publication.version},
+            )
+            return redirect("rankings:publish", year=year)
+    rows, overall = grade_table(period)
+    current, changes = selectors.changes_since_publication(period)
+    return render(
+        request,
+        "rankings/period_publish.html",
+        {
+            "period": period,
+            "grade_rows": rows,
+            "overall": overall,
+            "current": current,
+            "changes": [_change_row(change) for change in changes],
+            "can_publish": bool(rows)
+            and period.state in {Period.State.SCORED, Period.State.PUBLISHED}
+            and (current is None or bool(changes)),
+            "note": note,
+            "versions": selectors.publication_versions(period),
+        },
+    )
+
+
+def _change_row(change: selectors.ResultChange) -> dict[str, Any]:
+    def summary(row: Result | PublishedResult | None) -> str:
+        if row is None:
+            return "–"
+        if row.rank is None:
+            return str(_("not ranked"))
+        return f"{row.total} · {row.get_grade_display()} · #{row.rank}"
+
+    return {
+        "unit": change.unit,
+        "block": change.block,
+        "before": summary(change.before),
+        "after": summary(change.after),
+        "fields": ", ".join(str(FIELD_LABELS.get(name, name)) for name in change.fields),
+    }
+
+
+# --- public pages --------------------------------------------------------------------------------
+
+
+def _render_public(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    return render(request, template, {**context, "public": True}, status=status)
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.GET.get("version")
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 32000:
+        raise Http404("No such version.")
+    return int(raw)
+
+
+def _publication(request: HttpRequest, year: int) -> Publication:
+    publication = selectors.publication_of(year, _version(request))
+    if publication is None:
+        raise Http404("This period is not published.")
+    return publication
+
+
+def _version_query(publication: Publication) -> str:
+    return "" if publication.is_current else f"?version={publication.version}"
+
+
+@public_page
+def home(request: HttpRequest) -> HttpResponse:
+    """The latest published period: its block × grade table, a chart, and the ways in."""
+    publications = selectors.current_publications()
+    if not publications:
+        return _render_public(
+            request, "rankings/home.html", {"publication": None, "periods_exist": _any_period()}
+        )
+    return _period_page(request, publications[0], publications, home=True)
+
+
+def _any_period() -> bool:
+    return Period.objects.exists()
+
+
+@public_page
+def period_results_page(request: HttpRequest, year: int) -> HttpResponse:
+    """One published period (its current version, or ``?version=N``)."""
+    publication = _publication(request, year)
+    return _period_page(request, publication, selectors.current_publications(), home=False)
+
+
+def _period_page(
+    request: HttpRequest,
+    publication: Publication,
+    publications: list[Publication],
+    *,
+    home: bool,
+) -> HttpResponse:
+    rows, overall = selectors.published_grade_table(publication)
+    return _render_public(
+        request,
+        "rankings/home.html",
+        {
+            "home": home,
+            "publication": publication,
+            "period": publication.period,
+            "grade_rows": rows,
+            "overall": overall,
+            "chart": charts.grade_chart(rows),
+            "publications": publications,
+            "versions": selectors.publication_versions(publication.period),
+            "version_query": _version_query(publication),
+        },
+    )
+
+
+SORT_KEYS = {
+    # key → (value of a row, first direction is descending)
+    "rank": (lambda r: r.rank, False),
+    "unit": (lambda r: (r.unit.search_name or r.unit.name, r.unit.name), False),
+    "i": (lambda r: r.group_i, True),
+    "ii": (lambda r: r.group_ii, True),
+    "iii": (lambda r: r.group_iii, True),
+    "iv": (lambda r: r.group_iv, True),
+    "total": (lambda r: r.total, True),
+    "index": (lambda r: r.index, True),
+    "change": (lambda r: r.rank_change, True),
+}
+
+
+def _sorted(rows: list[PublishedResult], sort: str) -> tuple[list[PublishedResult], str, bool]:
+    """Rows sorted by ``sort`` (``-`` first for descending); unranked rows and rows without the
+    value stay last. Returns the rows, the key and whether descending."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        key, descending = "rank", False
+    value_of = SORT_KEYS[key][0]
+    with_value = [r for r in rows if r.rank is not None and value_of(r) is not None]
+    placed = {r.pk for r in with_value}
+    without = [r for r in rows if r.pk not in placed]
+    with_value.sort(key=lambda r: (r.rank or 0, r.unit.name))
+    with_value.sort(key=value_of, reverse=descending)
+    return with_value + without, key, descending
+
+
+@public_page
+def block_page(request: HttpRequest, year: int, block_code: str) -> HttpResponse:
+    """One block's ranking in a published period: sortable, with the block's averages."""
+    publication = _publication(request, year)
+    blocks = selectors.published_blocks(publication)
+    block = next((b for b in blocks if b.code == block_code), None)
+    if block is None:
+        raise Http404("This block has no published results in this period.")
+    rows, sort, descending = _sorted(
+        list(selectors.published_results(publication, block=block)), request.GET.get("sort", "")
+    )
+    columns = []
+    for key, label, numeric in (
+        ("rank", _("Rank"), True),
+        ("unit", _("Unit"), False),
+        ("i", "I", True),
+        ("ii", "II", True),
+        ("iii", "III", True),
+        ("iv", "IV", True),
+        ("total", _("Total"), True),
+        ("index", _("Index"), True),
+        ("change", _("Change"), True),
+    ):
+        active = key == sort
+        first_descending = SORT_KEYS[key][1]
+        next_descending = (not descending) if active else first_descending
+        query = f"?sort={'-' if next_descending else ''}{key}"
+        if not publication.is_current:
+            query += f"&version={publication.version}"
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "numeric": numeric,
+                "query": query,
+                "aria_sort": ("descending" if descending else "ascending") if active else None,
+            }
+        )
+    snapshot_block = next(
+        (b for b in publication.methodology.get("blocks", []) if b["code"] == block.code), {}
+    )
+    return _render_public(
+        request,
+        "rankings/block.html",
+        {
+            "publication": publication,
+            "period": publication.period,
+            "current_block": block,  # not "block": templates use that name for {% block %}
+            "blocks": blocks,
+            "results": _ranking_rows(rows),
+            "not_ranked_text": _("Not ranked (no approved self-assessment)"),
+            "averages": selectors.block_averages(publication, block),
+            "columns": columns,
+            "group_maxima": snapshot_block.get("group_maxima", {}),
+            "maximum": snapshot_block.get("maximum"),
+            "version_query": _version_query(publication),
+        },
+    )
+
+
+def _ranking_rows(rows: list[PublishedResult]) -> list[dict[str, Any]]:
+    """The ranking's cells as text, formatted once in Python: a block of a thousand units
+    renders in a few milliseconds, where per-cell template tags and includes would not."""
+    separator = get_format("DECIMAL_SEPARATOR")
+    unit_url = reverse("rankings:unit", args=["UNIT-CODE"])
+    grades = {grade.value: str(grade.label) for grade in Grade}
+
+    def number(value: Decimal | None) -> str:
+        return "–" if value is None else str(value).replace(".", separator)
+
+    return [
+        {
+            "rank": row.rank,
+            "name": row.unit.name,
+            "url": unit_url.replace("UNIT-CODE", row.unit.code),
+            "cells": [number(v) for v in row.group_points],
+            "total": number(row.total),
+            "index": number(row.index),
+            "grade": row.grade,
+            "grade_label": grades.get(row.grade, ""),
+            "change": rank_change_html(row.rank_change),
+        }
+        for row in rows
+    ]
+
+
+def rank_change_html(change: int | None) -> SafeString:
+    """▲ 2 / ▼ 1 / = / –, with a spoken title (as includes/_rank_change.html)."""
+    if change is None:
+        return format_html(
+            '<span class="muted" title="{}">–</span>', _("no comparable rank last period")
+        )
+    if change > 0:
+        title = ngettext("up %(n)s place", "up %(n)s places", change) % {"n": change}
+        return format_html('<span class="rank-up" title="{}">▲ {}</span>', title, change)
+    if change < 0:
+        title = ngettext("down %(n)s place", "down %(n)s places", -change) % {"n": -change}
+        return format_html('<span class="rank-down" title="{}">▼ {}</span>', title, -change)
+    return format_html('<span title="{}">=</span>', _("unchanged"))
+
+
+@public_page
+def unit_page(request: HttpRequest, unit_code: str) -> HttpResponse:
+    """A unit's results across every published period, against its block's averages."""
+    unit = selectors.published_unit(unit_code)
+    if unit is None:
+        raise Http404("No published results for this unit.")
+    history = selectors.unit_history(unit)
+    latest = history[-1]
+    snapshot = latest.result.publication.methodology
+    snapshot_block = next(
+        (b for b in snapshot.get("blocks", []) if b["code"] == latest.result.block.code), {}
+    )
+    thresholds = snapshot_block.get("thresholds") or snapshot.get("thresholds", {})
+    group_maxima = snapshot_block.get("group_maxima", {})
+    groups = [
+        {
+            "code": group["code"],
+            "name": selectors.localised(group),
+            "points": points,
+            "average": average,
+            "maximum": group_maxima.get(group["code"]),
+            "difference": None if points is None or average is None else points - average,
+        }
+        for group, points, average in zip(
+            snapshot.get("groups", []),
+            latest.result.group_points,
+            latest.averages.group_points,
+            strict=False,
+        )
+    ]
+    return _render_public(
+        request,
+        "rankings/unit.html",
+        {
+            "unit": unit,
+            "history": history,
+            "latest": latest,
+            "groups": groups,
+            "chart": charts.index_chart(history, thresholds),
+        },
+    )
+
+
+@public_page
+def methodology(request: HttpRequest, year: int) -> HttpResponse:
+    """How a published period was scored, generated from its frozen framework and the rules."""
+    publication = _publication(request, year)
+    snapshot = publication.methodology
+    blocks = snapshot.get("blocks", [])
+    block_names = {b["code"]: selectors.localised(b) for b in blocks}
+    groups = []
+    for group in snapshot.get("groups", []):
+        indicators = []
+        for item in snapshot.get("indicators", []):
+            if item["group"] != group["code"]:
+                continue
+            missing = [block_names[c] for c in block_names if c not in item["blocks"]]
+            indicators.append(
+                {
+                    **item,
+                    "name": selectors.localised(item),
+                    "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
+                    "not_for": missing,
+                    "example": _worked_example(item),
+                }
+            )
+        maxima = [Decimal(b["group_maxima"].get(group["code"], "0")) for b in blocks]
+        groups.append(
+            {
+                **group,
+                "name": selectors.localised(group),
+                "indicators": indicators,
+                "maximum": max(maxima, default=Decimal(0)),
+                "maxima_differ": len(set(maxima)) > 1,
+            }
+        )
+    block_rows = [
+        {
+            **block,
+            "name": selectors.localised(block),
+            "group_maxima": [block["group_maxima"].get(g["code"]) for g in groups],
+        }
+        for block in blocks
+    ]
+    tie_example = scoring.competition_ranks(
+        {"A": Decimal("0.9000"), "B": Decimal("0.9000"), "C": Decimal("0.8500")}
+    )
+    return _render_public(
+        request,
+        "rankings/methodology.html",
+        {
+            "publication": publication,
+            "period": publication.period,
+            "framework_name": selectors.localised(snapshot.get("framework", {})),
+            "groups": groups,
+            "blocks": block_rows,
+            "thresholds": snapshot.get("thresholds", {}),
+            "thresholds_differ": any(b["thresholds"] != snapshot.get("thresholds") for b in blocks),
+            "points_quantum": scoring.POINTS_QUANTUM,
+            "index_quantum": scoring.INDEX_QUANTUM,
+            "scale_step": scoring.SCALE_STEP,
+            "tie_example": tie_example,
+            "version_query": _version_query(publication),
+        },
+    )
+
+
+def _worked_example(item: dict[str, Any]) -> str:
+    """The formula the scoring code itself writes for a sample answer to this indicator."""
+    kind = scoring.Kind(item["kind"])
+    maximum = Decimal(item["max_points"])
+    spec = scoring.IndicatorSpec(
+        code=item["code"], group=item["group"], kind=kind, max_points=maximum
+    )
+    block_best = None
+    if kind is scoring.Kind.YES_NO:
+        value = scoring.Value(yes=True)
+    elif kind is scoring.Kind.RATE:
+        value = scoring.Value(numerator=45, denominator=50)
+    elif kind is scoring.Kind.COUNT:
+        value, block_best = scoring.Value(count=3), 6
+    else:
+        half = (maximum / 2 / scoring.SCALE_STEP).to_integral_value() * scoring.SCALE_STEP
+        value = scoring.Value(points=half)
+    answer = scoring.AnswerInput(item["code"], unit_value=value, has_evidence=True)
+    return scoring.score_indicator(spec, answer, block_best=block_best).formula
+
+
+@public_page
+def search(request: HttpRequest) -> HttpResponse:
+    """Units with published results, found by name with or without diacritics."""
+    query = request.GET.get("q", "").strip()[:100]
+    hits = selectors.search_units(query) if query else []
+    return _render_public(request, "rankings/search.html", {"query": query, "hits": hits})
+
+
+# --- open data -----------------------------------------------------------------------------------
+
+DOWNLOAD_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@public_page
+def download(
+    request: HttpRequest, year: int, file_format: str, block_code: str | None = None
+) -> HttpResponse:
+    """A published period's results (or one block's) as CSV, XLSX or JSON, in the columns of
+    ``export_results``."""
+    if file_format not in DOWNLOAD_TYPES:
+        raise Http404("Unknown format.")
+    publication = _publication(request, year)
+    block = None
+    if block_code is not None:
+        block = Block.objects.filter(
+            code=block_code, published_results__publication=publication
+        ).first()
+        if block is None:
+            raise Http404("This block has no published results in this period.")
+    results = list(selectors.published_results(publication, block=block))
+    name = f"ket-qua-xep-hang-{year}" + (f"-{block.code}" if block else "")
+    if not publication.is_current:
+        name += f"-v{publication.version}"
+    if file_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(export_rows(results))
+        content: bytes = buffer.getvalue().encode("utf-8")
+    elif file_format == "json":
+        records = [dict(zip(EXPORT_COLUMNS, export_values(r), strict=True)) for r in results]
+        content = (json.dumps(records, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    else:
+        content = _xlsx(results, title=str(year))
+    response = HttpResponse(content, content_type=DOWNLOAD_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response
+
+
+def _xlsx(results: list[PublishedResult], *, title: str) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(EXPORT_COLUMNS)
+    for values in (export_values(r) for r in results):
+        # Numbers as numbers in a spreadsheet; codes and names as text.
+        sheet.append([values[0], values[1], values[2], *(_number(v) for v in values[3:11])])
+        row = sheet.max_row
+        sheet.cell(row=row, column=12, value=values[11])
+        sheet.cell(row=row, column=13, value=_number(values[12]))
+        sheet.cell(row=row, column=14, value=_number(values[13]))
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _number(value: str | None) -> Decimal | int | None:
+    if value is None:
+        return None
+    return int(value) if value.lstrip("-").isdigit() else Decimal(value)
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers (and the benchmark's bare view): the process answers. No database."""
+    response = HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+healthz.public_page = True  # type: ignore[attr-defined]

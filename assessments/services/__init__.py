@@ -10,6 +10,8 @@ from assessments.services.reference import (
     nfc,
     open_period,
     record_approved_submissions,
+    save_unit,
+    search_key,
 )
 
 __all__ = [
@@ -22,4 +24,6 @@ __all__ = [
     "nfc",
     "open_period",
     "record_approved_submissions",
+    "save_unit",
+    "search_key",
 ]

@@ -64,6 +64,27 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+def search_key(text: str) -> str:
+    """A name folded for search: no diacritics, đ → d, lower-case, single spaces.
+
+    "Quận Hoàn  Kiếm" → "quan hoan kiem". Stored in ``Unit.search_name`` and applied to the
+    query, so one ``icontains`` finds a name typed with or without accents on any database.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    bare = bare.replace("đ", "d").replace("Đ", "D")
+    return " ".join(bare.lower().split())
+
+
+@transaction.atomic
+def save_unit(*, unit: Unit) -> Unit:
+    """Save a unit edited by an admin: its name in NFC, its search name kept in step."""
+    unit.name = nfc(unit.name)
+    unit.search_name = search_key(unit.name)
+    unit.save()
+    return unit
+
+
 def _read(name: str, fixtures_dir: Path) -> dict:
     with (fixtures_dir / name).open(encoding="utf-8") as handle:
         return json.load(handle)
@@ -104,6 +125,7 @@ def load_reference_data(*, fixtures_dir: Path = FIXTURES_DIR) -> ReferenceCounts
             code=row["code"],
             defaults={
                 "name": nfc(row["name"]),
+                "search_name": search_key(row["name"]),
                 "block": blocks[row["block"]],
                 "valid_from": _date(row.get("valid_from")),
                 "valid_to": _date(row.get("valid_to")),

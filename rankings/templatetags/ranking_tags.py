@@ -1,4 +1,14 @@
+from __future__ import annotations
+
+from functools import lru_cache
+
 from django import template
+from django.template import Context, Template, TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import translate_url
+from django.utils.safestring import SafeString, mark_safe
+
+from rankings import charts
 
 register = template.Library()
 
@@ -7,3 +17,39 @@ register = template.Library()
 def absolute(value: int | None) -> int | None:
     """The size of a rank change without its sign (▼ 3, not ▼ -3)."""
     return None if value is None else abs(value)
+
+
+@register.filter
+def plain(value: object) -> str:
+    """A number without trailing zeros, localised: 80.00 → "80", 2.50 → "2,5" in Vietnamese."""
+    if value is None or value == "":
+        return ""
+    return charts.plain(str(value))
+
+
+@register.simple_tag(takes_context=True)
+def translated_url(context: Context, language: str) -> str:
+    """The current page in ``language`` (``/en/…`` ↔ ``/…``), query string kept."""
+    request = context["request"]
+    return translate_url(request.get_full_path(), language)
+
+
+@lru_cache(maxsize=64)
+def _optional(name: str) -> Template | None:
+    try:
+        return get_template(name)  # type: ignore[return-value]
+    except TemplateDoesNotExist:
+        return None
+
+
+@register.simple_tag(takes_context=True)
+def optional_include(context: Context, name: str) -> SafeString:
+    """Render ``name`` with the page's context if another app provides it, else nothing.
+
+    The awards app adds its public sections this way (``awards/_public_period.html``,
+    ``awards/_public_unit.html``) without the rankings templates knowing about awards.
+    """
+    found = _optional(name)
+    if found is None:
+        return mark_safe("")
+    return mark_safe(found.render(context.flatten(), context.get("request")))

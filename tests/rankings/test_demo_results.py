@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from assessments.models import Answer, Evidence, Period, Submission
-from rankings.models import Result
-from rankings.selectors import grade_table
+from rankings.models import Publication, PublishedResult, Result
+from rankings.selectors import grade_table, published_grade_table
 
 pytestmark = pytest.mark.usefixtures("demo_db")
 
@@ -164,6 +164,8 @@ def test_load_demo_a_second_time_changes_nothing(db):
             Evidence.objects.count(),
             Submission.objects.count(),
             Period.objects.get(year=2014).scoring_runs.count(),
+            list(Publication.objects.order_by("pk").values()),
+            PublishedResult.objects.count(),
         )
 
     before = snapshot()
@@ -171,3 +173,31 @@ def test_load_demo_a_second_time_changes_nothing(db):
     call_command("load_demo", stdout=io.StringIO())
 
     assert snapshot() == before
+
+
+def test_the_demo_publishes_2013_and_2014_as_announced(db):
+    publications = {
+        p.period.year: p
+        for p in Publication.objects.select_related("period").filter(is_current=True)
+    }
+
+    assert sorted(publications) == [2013, 2014]
+    assert all(p.version == 1 for p in publications.values())
+    assert publications[2014].published_at.date().isoformat() == "2015-07-19"
+    assert Period.objects.get(year=2014).state == Period.State.PUBLISHED
+    assert Period.objects.get(year=2015).state == Period.State.OPEN
+    rows, overall = published_grade_table(publications[2014])
+    assert {row.block.code: (*row.grade_counts, row.total) for row in rows} == PUBLISHED_2014
+    assert (*overall.grade_counts, overall.total) == (20, 81, 9, 1, 111)
+
+
+def test_a_newcomers_first_page_is_the_2014_announcement(db, client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.context["period"].year == 2014
+    table = {
+        row.block.code: (*row.grade_counts, row.total) for row in response.context["grade_rows"]
+    }
+    assert table == PUBLISHED_2014
+    assert "20" in response.content.decode() and "111" in response.content.decode()

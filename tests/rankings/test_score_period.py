@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from assessments.models import Answer, GradeThresholdOverride, Period, Submission
-from rankings.models import Result, ScoringRun
-from rankings.services import ScoringError, score_period
+from rankings.models import PublishedResult, Result, ScoringRun
+from rankings.services import publish_period, score_period
 from tests import factories
 
 INDICATORS = [
@@ -144,15 +144,28 @@ def test_a_per_block_threshold_override_changes_the_grade(small_period, block):
     assert results["a"].grade == "tot"
 
 
-def test_a_published_period_is_not_scored_again(small_period):
+def test_rescoring_a_published_period_leaves_the_published_snapshot_untouched(
+    small_period, admin_user
+):
+    """Re-scoring a published period (after a correction) changes the working results only: the
+    published snapshot stays as it was until a corrected version is published."""
     period = small_period["period"]
-    period.state = Period.State.PUBLISHED
-    period.save()
+    score_period(period=period)
+    publication = publish_period(period=period, actor=admin_user)
+    snapshot = list(PublishedResult.objects.filter(publication=publication).order_by("pk").values())
+    Answer.objects.filter(submission__unit__code="b", indicator__code="IV.1").update(
+        reviewer_value_yes=False, reviewer_reason="Chưa ban hành kế hoạch"
+    )
 
-    with pytest.raises(ScoringError, match="đã được công bố"):
-        score_period(period=period)
+    run = score_period(period=period)
 
-    assert not Result.objects.filter(period=period).exists()
+    assert run.changed_count == 1
+    assert results_by_code(period)["b"].total == Decimal("60.00")
+    assert (
+        list(PublishedResult.objects.filter(publication=publication).order_by("pk").values())
+        == snapshot
+    )
+    assert Period.objects.get(pk=period.pk).state == Period.State.PUBLISHED
 
 
 def test_a_unit_that_left_the_period_loses_its_result(small_period):

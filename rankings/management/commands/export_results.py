@@ -6,11 +6,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.models import Period
-from rankings.selectors import EXPORT_COLUMNS, export_rows
+from rankings.selectors import EXPORT_COLUMNS, export_rows, period_results
 
 
 class Command(BaseCommand):
-    help = "Write a period's results as CSV or JSON (UTF-8, header row), one row per unit."
+    help = (
+        "Write a period's working results as CSV or JSON (UTF-8, header row), one row per unit. "
+        "The public downloads (/results/<year>/download.csv) serve the published version."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("year", type=int)
@@ -24,7 +27,7 @@ class Command(BaseCommand):
             period = Period.objects.get(year=year)
         except Period.DoesNotExist:
             raise CommandError(f"There is no period {year}.") from None
-        rows = export_rows(period)
+        rows = export_rows(period_results(period))  # the working results, published or not
         if not rows:
             raise CommandError(f"Period {year} has no results: run score_period {year} first.")
         buffer = io.StringIO()

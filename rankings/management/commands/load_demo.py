@@ -1,9 +1,11 @@
-"""Load everything a newcomer needs to try the portal: reference data, demo logins, 2013–2014.
+"""Load everything a newcomer needs to try the portal: reference data, demo logins, 2013–2014
+appraised, scored and published (so the first page is the 2014 announcement), 2015 open.
 
 Idempotent: a second run changes nothing. The demo passwords live here and in README.md only.
 """
 
 import datetime as dt
+import json
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -20,7 +22,7 @@ from assessments.models import (
     Unit,
 )
 from assessments.services import submissions as workflow
-from rankings.services import score_period
+from rankings.services import publish_period, score_period
 
 DEMO_PASSWORD = "Demo@2014"
 DEMO_YEARS = (2013, 2014)
@@ -65,7 +67,10 @@ OFFICERS = {  # username → unit entered for
 
 
 class Command(BaseCommand):
-    help = "Load the reference data, the demo logins and the appraised 2013 and 2014 rounds."
+    help = (
+        "Load the reference data, the demo logins, the appraised and published 2013 and 2014 "
+        "rounds, and 2015 open for self-assessment."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         with transaction.atomic():
@@ -87,6 +92,7 @@ class Command(BaseCommand):
                     f"Scored {year}: {run.ranked_count} units ranked, "
                     f"{run.changed_count} results changed."
                 )
+        self._publish_demo_years()
         opened = self._load_open_period()
         if opened:
             self.stdout.write(
@@ -98,6 +104,27 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<20} reviewer of {block}")
         for username, unit in OFFICERS.items():
             self.stdout.write(f"  {username:<20} officer of {unit}")
+
+    def _publish_demo_years(self) -> None:
+        """Publish 2013 and 2014 as they were announced (on the fixtures' dates), once."""
+        announced = {
+            row["year"]: row.get("published_at")
+            for row in json.loads((services.FIXTURES_DIR / "periods.json").read_text())["periods"]
+        }
+        admin = get_user_model().objects.get(username=ADMIN[0])
+        for year in sorted(DEMO_YEARS):
+            period = Period.objects.get(year=year)
+            if period.publications.exists():
+                continue
+            day = announced.get(year)
+            publication = publish_period(
+                period=period,
+                actor=admin,
+                published_at=timezone.make_aware(dt.datetime.fromisoformat(f"{day}T09:00"))
+                if day
+                else None,
+            )
+            self.stdout.write(f"Published {year} (version {publication.version}).")
 
     def _user(self, username: str, *, first_name: str, last_name: str = "", staff: bool = False):
         user, created = get_user_model().objects.get_or_create(

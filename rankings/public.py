@@ -1,0 +1,132 @@
+"""What makes a page public: no session or cookie, its language from the URL, and caching.
+
+``public_page`` wraps a view so that
+
+- the language middleware ignores the language cookie (``/`` is Vietnamese, ``/en/`` English);
+- the header shows the public variant, and nothing reads the session (no ``Vary: Cookie``);
+- the answer carries an ETag made from the current publications and the language, and a request
+  that already has it gets ``304 Not Modified`` (``django.views.decorators.http.condition``);
+- ``Cache-Control: public, max-age=300`` lets browsers and shared caches keep it;
+- the rendered page is kept in Django's cache under a key made of the same publication state,
+  the language and the full URL: a new published version changes the key, so nothing stale is
+  ever served and nothing needs purging.
+
+The publication state (``current_publication_token``, one small query) is kept for 5 seconds in
+the cache, so a cached page costs no query at all; publishing clears it, so the publishing server
+(and every server, with a shared cache such as Redis) shows a new version at once, and servers
+with a per-process cache within 5 seconds. The ETag and
+the key also carry ``RELEASE``, a digest of the templates and code that render the pages, so a
+deploy that changes them is not answered with an old page. With ``DEBUG`` on (development), pages
+are neither kept nor answered with 304, so template edits show at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.views.decorators.http import condition, require_safe
+
+from rankings.selectors import current_publication_token
+
+MAX_AGE = 300
+# Rendered pages live this long in the server's cache; a new version changes their key anyway.
+SERVER_CACHE_SECONDS = 60 * 60
+CACHED_HEADERS = ("Content-Type", "Content-Disposition")
+
+# Other apps whose public content changes without a new publication (e.g. awards confirmed
+# later) add a function here that returns a short text describing their current state.
+STATE_SOURCES: list[Callable[[], str]] = []
+
+
+def _release() -> str:
+    """A digest of the files that render public pages (names, sizes, modification times)."""
+    roots = [Path(settings.BASE_DIR) / "templates", Path(__file__).resolve().parent]
+    stats = sorted(
+        f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+        for root in roots
+        for path in root.rglob("*")
+        if path.suffix in {".html", ".py", ".svg"} and (stat := path.stat())
+    )
+    return hashlib.sha256("\n".join(stats).encode()).hexdigest()[:12]
+
+
+RELEASE = _release()
+
+
+STATE_KEY = "public-state"
+# How long an app server trusts the publication state it read; ``forget_public_state`` (called
+# by ``publish_period``) clears it at once in the publishing process and in a shared cache.
+STATE_SECONDS = 5
+
+
+def forget_public_state() -> None:
+    cache.delete(STATE_KEY)
+
+
+def public_state(request: HttpRequest) -> str:
+    """The publication state of this request: which versions are current (and the release)."""
+    state = getattr(request, "_public_state", None)
+    if state is None:
+        state = cache.get(STATE_KEY)
+        if state is None:
+            state = "|".join(
+                [RELEASE, current_publication_token(), *(source() for source in STATE_SOURCES)]
+            )
+            cache.set(STATE_KEY, state, STATE_SECONDS)
+        request._public_state = state  # type: ignore[attr-defined]
+    return state
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+    return _digest(get_language() or "", public_state(request))
+
+
+def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Make ``view`` a public, cacheable page (see the module's docstring)."""
+
+    def cached(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        key = "public-page:" + _digest(
+            get_language() or "", public_state(request), request.get_full_path()
+        )
+        hit = cache.get(key)
+        if hit is not None:
+            content, headers = hit
+            kept = HttpResponse(content)
+            for name, value in headers.items():
+                kept[name] = value
+            return kept
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and isinstance(response, HttpResponse):
+            headers = {name: response[name] for name in CACHED_HEADERS if response.has_header(name)}
+            cache.set(key, (response.content, headers), SERVER_CACHE_SECONDS)
+        return response
+
+    conditional = require_safe(condition(etag_func=_etag)(cached))
+    uncached = require_safe(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        request.public_page = True  # type: ignore[attr-defined]
+        if settings.DEBUG:
+            response = uncached(request, *args, **kwargs)
+        else:
+            response = conditional(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            patch_cache_control(response, public=True, max_age=MAX_AGE)
+        return response
+
+    wrapper.public_page = True  # type: ignore[attr-defined]
+    return wrapper
