@@ -471,12 +471,12 @@ def score_block(
     previous: Mapping[str, PreviousStanding],
 ) -> list[UnitResult]:
     """Score, grade and rank every unit of one block; ranked units first by (rank, code)."""
-    with _gc_paused():
+    with gc_paused():
         return _score_block(block_code, indicators, units, thresholds, previous)
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic collector: a block creates millions of acyclic objects, and full
     collections over them would cost more than the scoring itself."""
     was_enabled = gc.isenabled()

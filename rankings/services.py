@@ -11,13 +11,14 @@ version) that the public pages read; re-scoring afterwards changes the working r
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,8 +68,15 @@ def score_period(*, period: Period, actor: User | None = None) -> ScoringRun:
     with transaction.atomic():
         # Lock the period row so two admins scoring at once run one after the other.
         period = Period.objects.select_for_update().get(pk=period.pk)
-        outcomes = compute_results(period=period)
-        changed = _store_results(period=period, outcomes=outcomes, scored_at=started_at)
+        if connection.vendor == "postgresql":
+            # The planner over-estimates the evidence check and JIT-compiles the answers query
+            # for longer than it runs (bench/scoring.py); this transaction only.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        # Millions of small objects: a collection pass would walk them all, repeatedly.
+        with scoring.gc_paused():
+            outcomes = compute_results(period=period)
+            changed = _store_results(period=period, outcomes=outcomes, scored_at=started_at)
         if period.state in {Period.State.DRAFT, Period.State.OPEN, Period.State.REVIEW}:
             period.state = Period.State.SCORED
             period.save(update_fields=["state"])
@@ -156,15 +164,19 @@ def _thresholds_by_block(period: Period) -> dict[int, scoring.Thresholds]:
 def _previous_standings(period: Period) -> dict[str, scoring.PreviousStanding]:
     """Standings of the latest earlier period that has results, keyed by unit code."""
     previous = (
-        Period.objects.filter(year__lt=period.year, results__isnull=False).order_by("-year").first()
+        Period.objects.filter(
+            Exists(Result.objects.filter(period=OuterRef("pk"))), year__lt=period.year
+        )
+        .order_by("-year")
+        .first()
     )
     if previous is None:
         return {}
     return {
         unit_code: scoring.PreviousStanding(block_code=block_code, rank=rank)
-        for unit_code, block_code, rank in Result.objects.filter(period=previous).values_list(
-            "unit__code", "block__code", "rank"
-        )
+        for unit_code, block_code, rank in Result.objects.filter(period=previous)
+        .order_by()
+        .values_list("unit__code", "block__code", "rank")
     }
 
 
@@ -174,6 +186,7 @@ def _approved_answers(period: Period) -> dict[int, list[scoring.AnswerInput]]:
             submission__period=period, submission__status=Submission.Status.APPROVED
         )
         .annotate(has_evidence=Exists(Evidence.objects.filter(answer=OuterRef("pk"))))
+        .order_by()  # Answer.Meta.ordering would join three tables and sort every answer
         .values_list(
             "submission__unit_id",
             "indicator__code",
@@ -229,35 +242,47 @@ def _value(
     )
 
 
-def explanation_entries(scores: Iterable[scoring.IndicatorScore]) -> list[dict]:
-    """The per-indicator explanation as JSON-ready dicts (decimals as strings)."""
+def explanation_entries(
+    scores: Iterable[scoring.IndicatorScore], memo: dict[int, dict] | None = None
+) -> list[dict]:
+    """The per-indicator explanation as JSON-ready dicts (decimals as strings).
+
+    ``score_block`` shares one IndicatorScore among equal values; ``memo`` (keyed by the
+    object's id, valid while the scores live) builds each shared entry once.
+    """
     entries = []
     for score in scores:
+        if memo is not None and (known := memo.get(id(score))) is not None:
+            entries.append(known)
+            continue
         value = score.value
-        entries.append(
-            {
-                "code": score.indicator_code,
-                "group": score.group,
-                "kind": score.kind.value,
-                "max_points": str(score.max_points),
-                "source": score.source.value if score.source else None,
-                "value": None
-                if value is None
-                else {
-                    field: (str(item) if isinstance(item, Decimal) else item)
-                    for field in ("yes", "numerator", "denominator", "count", "points")
-                    if (item := getattr(value, field)) is not None
-                },
-                "points": str(score.points),
-                "rule": score.rule.value,
-                "formula": score.formula,
-                "block_best": score.block_best,
-            }
-        )
+        entry = {
+            "code": score.indicator_code,
+            "group": score.group,
+            "kind": score.kind.value,
+            "max_points": str(score.max_points),
+            "source": score.source.value if score.source else None,
+            "value": None
+            if value is None
+            else {
+                field: (str(item) if isinstance(item, Decimal) else item)
+                for field in ("yes", "numerator", "denominator", "count", "points")
+                if (item := getattr(value, field)) is not None
+            },
+            "points": str(score.points),
+            "rule": score.rule.value,
+            "formula": score.formula,
+            "block_best": score.block_best,
+        }
+        if memo is not None:
+            memo[id(score)] = entry
+        entries.append(entry)
     return entries
 
 
-def _result_values(block_id: int, result: scoring.UnitResult) -> dict:
+def _result_values(
+    block_id: int, result: scoring.UnitResult, memo: dict[int, dict] | None = None
+) -> dict:
     groups = result.group_points or {}
     return {
         "block_id": block_id,
@@ -273,21 +298,24 @@ def _result_values(block_id: int, result: scoring.UnitResult) -> dict:
         "rank": result.rank,
         "rank_change": result.rank_change,
         "not_ranked_reason": result.not_ranked_reason,
-        "explanation": explanation_entries(result.indicators),
+        "explanation": explanation_entries(result.indicators, memo),
     }
 
 
 def _store_results(
-    *, period: Period, outcomes: dict[int, tuple[int, scoring.UnitResult]], scored_at
+    *, period: Period, outcomes: dict[int, tuple[int, scoring.UnitResult]], scored_at: dt.datetime
 ) -> int:
     """Write new and changed results, delete those of units no longer taking part."""
+    if connection.vendor == "postgresql":
+        return _store_results_by_copy(period=period, outcomes=outcomes, scored_at=scored_at)
     existing = {
         row["unit_id"]: row
         for row in Result.objects.filter(period=period).values("unit_id", *RESULT_FIELDS)
     }
+    memo: dict[int, dict] = {}
     to_write = []
     for unit_id, (block_id, result) in outcomes.items():
-        values = _result_values(block_id, result)
+        values = _result_values(block_id, result, memo)
         old = existing.get(unit_id)
         if old is not None and comparable(old) == comparable(values):
             continue
@@ -300,10 +328,52 @@ def _store_results(
             unique_fields=["period", "unit"],
             update_fields=[*RESULT_FIELDS, "scored_at"],
         )
-    gone = set(existing) - set(outcomes)
+    return len(to_write) + _delete_gone(period=period, outcomes=outcomes)
+
+
+_COPY_COLUMNS = ("period_id", "unit_id", "scored_at", *RESULT_FIELDS)
+
+
+def _store_results_by_copy(
+    *, period: Period, outcomes: dict[int, tuple[int, scoring.UnitResult]], scored_at: dt.datetime
+) -> int:
+    """PostgreSQL: COPY the fresh results into a temporary table, then upsert only what differs.
+
+    The same outcome as the ORM path (unchanged rows keep their ``scored_at``), several times
+    faster at 10,000 units: no per-value quoting in Python, no read-back of stored explanations.
+    Runs inside ``score_period``'s transaction (the temporary table is dropped on commit).
+    """
+    columns = ", ".join(_COPY_COLUMNS)
+    memo: dict[int, dict] = {}
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # psycopg's own cursor, for COPY
+        cursor.execute(
+            f"CREATE TEMP TABLE scoring_result ON COMMIT DROP AS "
+            f"SELECT {columns} FROM rankings_result WITH NO DATA"
+        )
+        with cursor.copy(f"COPY scoring_result ({columns}) FROM STDIN") as copy:
+            for unit_id, (block_id, result) in outcomes.items():
+                values = _result_values(block_id, result, memo)
+                values["explanation"] = json.dumps(values["explanation"], ensure_ascii=False)
+                copy.write_row((period.pk, unit_id, scored_at, *(values[f] for f in RESULT_FIELDS)))
+        updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in (*RESULT_FIELDS, "scored_at"))
+        differs = " OR ".join(f"r.{f} IS DISTINCT FROM EXCLUDED.{f}" for f in RESULT_FIELDS)
+        cursor.execute(
+            f"INSERT INTO rankings_result AS r ({columns}) SELECT {columns} FROM scoring_result "
+            f"ON CONFLICT (period_id, unit_id) DO UPDATE SET {updates} WHERE {differs}"
+        )
+        written = cursor.rowcount  # inserted and changed rows only
+        cursor.execute("DROP TABLE scoring_result")
+    return written + _delete_gone(period=period, outcomes=outcomes)
+
+
+def _delete_gone(*, period: Period, outcomes: dict[int, tuple[int, scoring.UnitResult]]) -> int:
+    """Delete the results of units that no longer take part; found by id in Python."""
+    stored = set(Result.objects.filter(period=period).values_list("unit_id", flat=True))
+    gone = stored - outcomes.keys()
     if gone:
         Result.objects.filter(period=period, unit_id__in=gone).delete()
-    return len(to_write) + len(gone)
+    return len(gone)
 
 
 @transaction.atomic
