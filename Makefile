@@ -45,6 +45,9 @@ run: setup
 	@echo
 	@echo "The portal is at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Demo logins are listed above and in README.md. Stop with Ctrl+C."
+	@# The task worker (certificate batches) runs beside the server and stops with it.
+	@$(DEV_ENV) $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.requirements-dev

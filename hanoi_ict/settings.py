@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "django_htmx",
+    "django_tasks_db",
     "assessments",
     "rankings",
     "awards",
@@ -111,8 +112,8 @@ except ValueError as exc:
 if not _database.get("ENGINE") or not _database.get("NAME"):
     _fail("DATABASE_URL is malformed: it names no database; e.g. postgres://user@host:5432/name.")
 if _database["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server, the task worker and tests share the file.
-    _database["CONN_MAX_AGE"] = 0
+    # WAL and a busy timeout let the dev server, the task worker and tests share the file;
+    # connections persist (CONN_MAX_AGE) so each request does not reopen the file and its pragmas.
     _database["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
@@ -131,6 +132,18 @@ CACHES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (certificate batches): the django-tasks-db queue, run by `manage.py db_worker`
+# (started by `make run`); in tests tasks run at once, in-process.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -189,7 +202,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 
-# Evidence uploads (issue 4) may not exceed this many bytes.
+# The public address of the portal: certificates' QR codes point at PORTAL_BASE_URL/verify/<code>.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+# Evidence uploads may not exceed this many bytes.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
 
 LOGGING = {

@@ -17,5 +17,9 @@ urlpatterns = [
     path("", include("assessments.urls")),
     # The public pages take their language from the URL (``/`` Vietnamese, ``/en/`` English),
     # so shared caches can key on it; see assessments.middleware.LanguageMiddleware.
-    *i18n_patterns(path("", include("rankings.urls")), prefix_default_language=False),
+    *i18n_patterns(
+        path("", include("rankings.urls")),
+        path("", include("awards.urls")),
+        prefix_default_language=False,
+    ),
 ]

@@ -10,6 +10,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from assessments import demo, services
@@ -22,10 +23,12 @@ from assessments.models import (
     Unit,
 )
 from assessments.services import submissions as workflow
+from awards.services import load_demo_awards
 from rankings.services import publish_period, score_period
 
 DEMO_PASSWORD = "Demo@2014"
 DEMO_YEARS = (2013, 2014)
+DUMMY_MAILER = "django.core.mail.backends.dummy.EmailBackend"
 OPEN_YEAR = 2015  # opened from 2014 for self-assessment, with work in every state
 # 2015 demo: unit → what its self-assessment shows (the officers' units, then a few per block
 # submitted so every reviewer has a queue).
@@ -93,7 +96,12 @@ class Command(BaseCommand):
                     f"{run.changed_count} results changed."
                 )
         self._publish_demo_years()
-        opened = self._load_open_period()
+        awarded = load_demo_awards(year=2014)
+        if awarded:
+            self.stdout.write(f"Proposed and confirmed {awarded} awards of 2014.")
+        # The demo's notifications appear in the portal; their e-mails go nowhere.
+        with override_settings(MAILERS={"default": {"BACKEND": DUMMY_MAILER}}):
+            opened = self._load_open_period()
         if opened:
             self.stdout.write(
                 f"Opened {OPEN_YEAR} for self-assessment with {opened} demo submissions."
