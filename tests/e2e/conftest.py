@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from rankings.management.commands.load_demo import DEMO_PASSWORD
+from awards.management.commands.load_demo import DEMO_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

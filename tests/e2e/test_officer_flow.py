@@ -19,7 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from assessments.models import Answer, Evidence, Participation, Submission, Unit
-from rankings.management.commands.load_demo import REOPENED
+from awards.management.commands.load_demo import REOPENED
 from tests import factories
 
 pytestmark = pytest.mark.e2e
