@@ -27,7 +27,7 @@ def proposed(category: str) -> list[Award]:
 
 
 @pytest.fixture
-def period_2014(db) -> Period:
+def period_2014(undecided_2014) -> Period:
     period = Period.objects.get(year=2014)
     services.propose_awards(period=period)
     return period
@@ -108,7 +108,7 @@ def test_export_awards_writes_the_columns_in_order_as_csv_and_json(period_2014):
     assert data[-1]["category"] == "tien_bo"
 
 
-def test_propose_awards_command_is_idempotent(db):
+def test_propose_awards_command_is_idempotent(undecided_2014):
     out = io.StringIO()
     call_command("propose_awards", "2014", stdout=out)
     call_command("propose_awards", "2014", stdout=out)
@@ -117,7 +117,9 @@ def test_propose_awards_command_is_idempotent(db):
     assert "2014: 0 proposed, 0 changed, 0 withdrawn" in out.getvalue()
 
 
-def test_load_demo_awards_confirms_the_2014_awards_once_with_a_placeholder_decision(db):
+def test_load_demo_awards_confirms_the_2014_awards_once_with_a_placeholder_decision(
+    undecided_2014,
+):
     assert services.load_demo_awards(year=2014) == 29
     assert services.load_demo_awards(year=2014) == 0
 

@@ -62,7 +62,7 @@ def test_the_results_report_has_the_grade_table_and_the_award_lists(
     assert confirmed[0].unit.name in text
 
 
-def test_the_public_home_page_lists_the_awards_confirmed_after_publication(client, db):
+def test_the_public_home_page_lists_the_awards_confirmed_after_publication(client, undecided_2014):
     cache.clear()
     before = client.get(reverse("rankings:home")).content.decode()
     services.load_demo_awards(year=2014)
@@ -116,7 +116,7 @@ def test_an_admin_rejects_and_adds_with_a_reason_and_both_are_audited(admin_clie
     ]
 
 
-def test_confirming_without_a_decision_number_is_refused(admin_client, db):
+def test_confirming_without_a_decision_number_is_refused(admin_client, undecided_2014):
     period = Period.objects.get(year=2014)
     services.propose_awards(period=period)
     award = Award.objects.filter(period=period).first()
