@@ -15,7 +15,6 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -196,50 +195,22 @@ def _approved_answers(period: Period) -> dict[int, list[scoring.AnswerInput]]:
         )
     )
     by_unit: dict[int, list[scoring.AnswerInput]] = defaultdict(list)
-    for (
-        unit_id,
-        code,
-        yes,
-        num,
-        den,
-        count,
-        pts,
-        r_yes,
-        r_num,
-        r_den,
-        r_count,
-        r_pts,
-        has_evidence,
-    ) in rows:
-        by_unit[unit_id].append(
-            scoring.AnswerInput(
-                indicator_code=code,
-                unit_value=_value(yes, num, den, count, pts),
-                reviewer_value=_value(r_yes, r_num, r_den, r_count, r_pts),
-                has_evidence=has_evidence,
-            )
+    # Most values repeat (yes/no, points, counts): one Value object per distinct value.
+    values: dict[tuple, scoring.Value | None] = {_NO_VALUE: None}
+    for row in rows:
+        unit_key, reviewer_key = row[2:7], row[7:12]
+        if unit_key not in values:
+            values[unit_key] = scoring.Value(*unit_key)
+        if reviewer_key not in values:
+            values[reviewer_key] = scoring.Value(*reviewer_key)
+        by_unit[row[0]].append(
+            scoring.AnswerInput(row[1], values[unit_key], values[reviewer_key], row[12])
         )
     return by_unit
 
 
-def _value(
-    yes: bool | None,
-    numerator: int | None,
-    denominator: int | None,
-    count: int | None,
-    points: Decimal | None,
-) -> scoring.Value | None:
-    if (
-        yes is None
-        and numerator is None
-        and denominator is None
-        and count is None
-        and points is None
-    ):
-        return None
-    return scoring.Value(
-        yes=yes, numerator=numerator, denominator=denominator, count=count, points=points
-    )
+# The five value columns in scoring.Value's order (yes, numerator, denominator, count, points).
+_NO_VALUE = (None, None, None, None, None)
 
 
 def explanation_entries(
@@ -252,37 +223,70 @@ def explanation_entries(
     """
     entries = []
     for score in scores:
-        if memo is not None and (known := memo.get(id(score))) is not None:
-            entries.append(known)
-            continue
-        value = score.value
-        entry = {
-            "code": score.indicator_code,
-            "group": score.group,
-            "kind": score.kind.value,
-            "max_points": str(score.max_points),
-            "source": score.source.value if score.source else None,
-            "value": None
-            if value is None
-            else {
-                field: (str(item) if isinstance(item, Decimal) else item)
-                for field in ("yes", "numerator", "denominator", "count", "points")
-                if (item := getattr(value, field)) is not None
-            },
-            "points": str(score.points),
-            "rule": score.rule.value,
-            "formula": score.formula,
-            "block_best": score.block_best,
-        }
-        if memo is not None:
-            memo[id(score)] = entry
+        entry = memo.get(id(score)) if memo is not None else None
+        if entry is None:
+            entry = explanation_entry(score)
+            if memo is not None:
+                memo[id(score)] = entry
         entries.append(entry)
     return entries
+
+
+def explanation_entry(score: scoring.IndicatorScore) -> dict:
+    """One indicator's line of the explanation: value used, whose, rule, formula, points."""
+    value = score.value
+    return {
+        "code": score.indicator_code,
+        "group": score.group,
+        "kind": score.kind.value,
+        "max_points": str(score.max_points),
+        "source": score.source.value if score.source else None,
+        "value": None if value is None else _value_record(value),
+        "points": str(score.points),
+        "rule": score.rule.value,
+        "formula": score.formula,
+        "block_best": score.block_best,
+    }
+
+
+def _explanation_json(scores: Iterable[scoring.IndicatorScore], memo: dict[int, str]) -> str:
+    """The explanation as JSON text, each shared entry encoded once (``memo`` as above)."""
+    parts = []
+    for score in scores:
+        text = memo.get(id(score))
+        if text is None:
+            text = memo[id(score)] = json.dumps(explanation_entry(score), separators=(",", ":"))
+        parts.append(text)
+    return "[" + ",".join(parts) + "]"
+
+
+def _value_record(value: scoring.Value) -> dict[str, object]:
+    """The fields of a value that are set (decimals as strings), in the explanation."""
+    record: dict[str, object] = {}
+    if value.yes is not None:
+        record["yes"] = value.yes
+    if value.numerator is not None:
+        record["numerator"] = value.numerator
+    if value.denominator is not None:
+        record["denominator"] = value.denominator
+    if value.count is not None:
+        record["count"] = value.count
+    if value.points is not None:
+        record["points"] = str(value.points)
+    return record
 
 
 def _result_values(
     block_id: int, result: scoring.UnitResult, memo: dict[int, dict] | None = None
 ) -> dict:
+    """The Result columns of one unit's result (the explanation as JSON-ready dicts)."""
+    return {
+        **_result_columns(block_id, result),
+        "explanation": explanation_entries(result.indicators, memo),
+    }
+
+
+def _result_columns(block_id: int, result: scoring.UnitResult) -> dict:
     groups = result.group_points or {}
     return {
         "block_id": block_id,
@@ -298,7 +302,6 @@ def _result_values(
         "rank": result.rank,
         "rank_change": result.rank_change,
         "not_ranked_reason": result.not_ranked_reason,
-        "explanation": explanation_entries(result.indicators, memo),
     }
 
 
@@ -344,7 +347,7 @@ def _store_results_by_copy(
     Runs inside ``score_period``'s transaction (the temporary table is dropped on commit).
     """
     columns = ", ".join(_COPY_COLUMNS)
-    memo: dict[int, dict] = {}
+    memo: dict[int, str] = {}
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own cursor, for COPY
         cursor.execute(
@@ -353,8 +356,8 @@ def _store_results_by_copy(
         )
         with cursor.copy(f"COPY scoring_result ({columns}) FROM STDIN") as copy:
             for unit_id, (block_id, result) in outcomes.items():
-                values = _result_values(block_id, result, memo)
-                values["explanation"] = json.dumps(values["explanation"], ensure_ascii=False)
+                values = _result_columns(block_id, result)
+                values["explanation"] = _explanation_json(result.indicators, memo)
                 copy.write_row((period.pk, unit_id, scored_at, *(values[f] for f in RESULT_FIELDS)))
         updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in (*RESULT_FIELDS, "scored_at"))
         differs = " OR ".join(f"r.{f} IS DISTINCT FROM EXCLUDED.{f}" for f in RESULT_FIELDS)
