@@ -8,6 +8,7 @@ reach a public page, a download or the search.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -291,10 +292,28 @@ def current_publications() -> list[Publication]:
 
 def publication_of(year: int, version: int | None = None) -> Publication | None:
     """A period's current version, or the given version; None if not published."""
-    publications = Publication.objects.select_related("period").filter(period__year=year)
+    publications = (
+        Publication.objects.select_related("period")
+        .defer("methodology")  # large; read through frozen_methodology() where needed
+        .filter(period__year=year)
+    )
     if version is None:
         return publications.filter(is_current=True).first()
     return publications.filter(version=version).first()
+
+
+def frozen_methodology(publication: Publication) -> dict:
+    """The framework and rules a published version was scored with.
+
+    A version never changes once published, so its decoded snapshot is kept per process
+    (keyed by id and publication time, which together never name two different versions).
+    """
+    return _methodology(publication.pk, publication.published_at)
+
+
+@functools.lru_cache(maxsize=64)
+def _methodology(publication_id: int, published_at: object) -> dict:
+    return Publication.objects.values_list("methodology", flat=True).get(pk=publication_id)
 
 
 def publication_versions(period: Period) -> list[Publication]:
@@ -389,7 +408,7 @@ def unit_history(unit: Unit) -> list[UnitYear]:
     results = list(
         PublishedResult.objects.filter(unit=unit, publication__is_current=True)
         .select_related("period", "block", "publication")
-        .defer("explanation")
+        .defer("explanation", "publication__methodology")
         .order_by("period__year")
     )
     if not results:

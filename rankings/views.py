@@ -360,7 +360,12 @@ def block_page(request: HttpRequest, year: int, block_code: str) -> HttpResponse
             }
         )
     snapshot_block = next(
-        (b for b in publication.methodology.get("blocks", []) if b["code"] == block.code), {}
+        (
+            b
+            for b in selectors.frozen_methodology(publication).get("blocks", [])
+            if b["code"] == block.code
+        ),
+        {},
     )
     return _render_public(
         request,
@@ -430,7 +435,7 @@ def unit_page(request: HttpRequest, unit_code: str) -> HttpResponse:
         raise Http404("No published results for this unit.")
     history = selectors.unit_history(unit)
     latest = history[-1]
-    snapshot = latest.result.publication.methodology
+    snapshot = selectors.frozen_methodology(latest.result.publication)
     snapshot_block = next(
         (b for b in snapshot.get("blocks", []) if b["code"] == latest.result.block.code), {}
     )
@@ -469,7 +474,7 @@ def unit_page(request: HttpRequest, unit_code: str) -> HttpResponse:
 def methodology(request: HttpRequest, year: int) -> HttpResponse:
     """How a published period was scored, generated from its frozen framework and the rules."""
     publication = _publication(request, year)
-    snapshot = publication.methodology
+    snapshot = selectors.frozen_methodology(publication)
     blocks = snapshot.get("blocks", [])
     block_names = {b["code"]: selectors.localised(b) for b in blocks}
     groups = []
