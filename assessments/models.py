@@ -697,8 +697,31 @@ class ReviewerAssignment(models.Model):
         return f"{self.user} → {self.block} ({self.period})"
 
 
-class AuditEntry(models.Model):
-    """One recorded change: who, when (UTC), what before and after, and why. Never edited."""
+class ChangeRecord(models.Model):
+    """Who changed something, when (UTC), what it was before and after, and why.
+
+    Written by the services only; nobody edits or deletes one through the portal or the admin.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(ChangeRecord):
+    """One recorded change of a submission: a value, a reviewer's value, evidence, a status."""
 
     class Action(models.TextChoices):
         ANSWER_CHANGED = "answer_changed", _("Value changed")
@@ -712,18 +735,6 @@ class AuditEntry(models.Model):
     )
     indicator_code = models.CharField(_("indicator"), max_length=20, blank=True)
     action = models.CharField(_("action"), max_length=30, choices=Action)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    before = models.JSONField(_("before"), null=True, blank=True)
-    after = models.JSONField(_("after"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Period, Unit
+from assessments.models import ChangeRecord, Period, Unit
 
 # Unambiguous characters only (no 0/O, 1/I/L): a code read aloud or typed from paper still works.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -263,7 +263,7 @@ class Certificate(models.Model):
         return f"{self.award} · v{self.version}"
 
 
-class AwardEvent(models.Model):
+class AwardEvent(ChangeRecord):
     """Who did what to an award and why: proposed, confirmed, rejected, added, issued, revoked,
     reissued. Written by the services only; never edited through the portal."""
 
@@ -278,18 +278,6 @@ class AwardEvent(models.Model):
 
     award = models.ForeignKey(Award, models.PROTECT, related_name="events", verbose_name=_("award"))
     action = models.CharField(_("action"), max_length=20, choices=Action)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    before = models.JSONField(_("before"), null=True, blank=True)
-    after = models.JSONField(_("after"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
