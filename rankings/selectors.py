@@ -337,11 +337,10 @@ def published_results(
 
 def published_blocks(publication: Publication) -> list[Block]:
     """The blocks ranked in one version, in their order."""
-    return list(
-        Block.objects.filter(published_results__publication=publication)
-        .distinct()
-        .order_by("order", "code")
-    )
+    # The version's frozen methodology lists them (blocks with a result, in order): no join.
+    codes = [block["code"] for block in frozen_methodology(publication).get("blocks", [])]
+    blocks = {block.code: block for block in Block.objects.filter(code__in=codes)}
+    return [blocks[code] for code in codes if code in blocks]
 
 
 @dataclass(frozen=True)
