@@ -64,8 +64,8 @@ format: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff format .
 
 check: $(VENV)/.requirements-dev
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	TESTING=1 $(PY) manage.py check
+	TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles
