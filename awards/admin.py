@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from assessments.admin import ReadOnlyAdminMixin
 from awards import services
 from awards.models import (
     Award,
@@ -48,38 +49,25 @@ class AwardSettingsAdmin(admin.ModelAdmin):
     readonly_fields = ["proposal_warnings", "proposed_at"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Decisions and certificates change through the review page's audited services only."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Award)
-class AwardAdmin(ReadOnlyAdmin):
+class AwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["period", "category", "position", "unit", "status", "register_number"]
     list_filter = ["period", "category", "status"]
     search_fields = ["unit__name", "verification_code"]
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ReadOnlyAdmin):
+class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["award", "version", "status", "issued_at", "sha256"]
     list_filter = ["status"]
 
 
 @admin.register(AwardEvent)
-class AwardEventAdmin(ReadOnlyAdmin):
+class AwardEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "award", "action", "actor", "reason"]
     list_filter = ["action"]
 
 
 @admin.register(CertificateBatch)
-class CertificateBatchAdmin(ReadOnlyAdmin):
+class CertificateBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["period", "status", "done", "total", "created_at", "finished_at"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -208,36 +210,35 @@ def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-@staff_member_required
-@require_POST
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def _certificate_action(
+    request: HttpRequest, pk: int, action: Callable[..., object], refusal: str
+) -> HttpResponse:
+    """Revoke or reissue a certificate: a reason is required; the service audits it."""
     certificate = get_object_or_404(Certificate.objects.select_related("award__period"), pk=pk)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.AwardError(_("Say why the certificate is revoked."))
-        services.revoke_certificate(
-            certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"]
-        )
+            raise services.AwardError(refusal)
+        action(certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"])
     except services.AwardError as exc:
         _fail(request, exc)
     return redirect(_review_url(certificate.award.period.year))
+
+
+@staff_member_required
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    return _certificate_action(
+        request, pk, services.revoke_certificate, _("Say why the certificate is revoked.")
+    )
 
 
 @staff_member_required
 @require_POST
 def reissue(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = get_object_or_404(Certificate.objects.select_related("award__period"), pk=pk)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise services.AwardError(_("Say why the certificate is reissued."))
-        services.reissue_certificate(
-            certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except services.AwardError as exc:
-        _fail(request, exc)
-    return redirect(_review_url(certificate.award.period.year))
+    return _certificate_action(
+        request, pk, services.reissue_certificate, _("Say why the certificate is reissued.")
+    )
 
 
 @staff_member_required

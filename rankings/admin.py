@@ -1,24 +1,11 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
+from assessments.admin import ReadOnlyAdminMixin
 from rankings.models import Publication, PublishedResult, Result, ScoringRun
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Results and publications are written only by the services; the admin shows them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Result)
-class ResultAdmin(ReadOnlyAdmin):
+class ResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "unit",
         "period",
@@ -37,7 +24,7 @@ class ResultAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ScoringRun)
-class ScoringRunAdmin(ReadOnlyAdmin):
+class ScoringRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "period",
         "started_at",
@@ -52,7 +39,7 @@ class ScoringRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(ReadOnlyAdmin):
+class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Published versions: frozen; a correction is published from the confirmation page."""
 
     list_display = ["period", "version", "is_current", "published_at", "published_by", "note"]
@@ -63,7 +50,7 @@ class PublicationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PublishedResult)
-class PublishedResultAdmin(ReadOnlyAdmin):
+class PublishedResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "unit",
         "period",
