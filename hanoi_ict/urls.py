@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("hanoi_ict.api_urls")),
     path("", include("assessments.urls")),
     # The public pages take their language from the URL (``/`` Vietnamese, ``/en/`` English),
     # so shared caches can key on it; see assessments.middleware.LanguageMiddleware.
