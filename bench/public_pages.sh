@@ -7,8 +7,10 @@
 #   home       /                                 (cached: rendered once per worker, then kept)
 #   block      /results/2014/so-nganh/           (cached)
 #   unit       /units/quan-hoan-kiem/            (cached)
-#   block-uncached  the block page with a new query string on every request, so every request
-#              renders the page (what a new published version costs until the cache is warm)
+#   block-uncached  the block page served by a second gunicorn with the server's page cache off
+#              (PUBLIC_PAGE_CACHE=false), each request sorted by one of the table's columns:
+#              every request renders the page (what a new published version costs until the
+#              cache is warm)
 # and prints requests per second, p99 latency, non-2xx responses, each page's ratio to the bare
 # view, and whether the targets are met: 0 non-2xx; cached pages >= 70 % of the bare view;
 # uncached block page >= 300 req/s with p99 < 150 ms.
@@ -48,13 +50,26 @@ echo "== gunicorn on $BASE (2 workers)"
 .venv/bin/gunicorn hanoi_ict.wsgi --workers 2 --bind "$HOST:$PORT" --log-level warning \
   >"$WORK/gunicorn.log" 2>&1 &
 GUNICORN=$!
-cleanup() { kill "$GUNICORN" 2>/dev/null || true; wait "$GUNICORN" 2>/dev/null || true; rm -rf "$WORK"; }
+UNCACHED_PORT=$((PORT + 1))
+UNCACHED_BASE="http://$HOST:$UNCACHED_PORT"
+echo "== gunicorn on $UNCACHED_BASE (2 workers, PUBLIC_PAGE_CACHE=false)"
+PUBLIC_PAGE_CACHE=false .venv/bin/gunicorn hanoi_ict.wsgi --workers 2 \
+  --bind "$HOST:$UNCACHED_PORT" --log-level warning >"$WORK/gunicorn-uncached.log" 2>&1 &
+GUNICORN_UNCACHED=$!
+cleanup() {
+  kill "$GUNICORN" "$GUNICORN_UNCACHED" 2>/dev/null || true
+  wait "$GUNICORN" "$GUNICORN_UNCACHED" 2>/dev/null || true
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
-for _ in $(seq 1 50); do
-  curl -sf -o /dev/null "$BASE/healthz" && break
-  sleep 0.2
+for base in "$BASE" "$UNCACHED_BASE"; do
+  for _ in $(seq 1 50); do
+    curl -sf -o /dev/null "$base/healthz" && break
+    sleep 0.2
+  done
+  curl -sf -o /dev/null "$base/healthz" \
+    || { echo "gunicorn did not start on $base:" >&2; cat "$WORK"/gunicorn*.log >&2; exit 1; }
 done
-curl -sf -o /dev/null "$BASE/healthz" || { echo "gunicorn did not start:" >&2; cat "$WORK/gunicorn.log" >&2; exit 1; }
 
 declare -A URLS=(
   [bare]="/healthz"
@@ -71,10 +86,12 @@ for name in home block unit; do  # each worker renders and keeps the page before
   done
 done
 cat >"$WORK/uncached.lua" <<'LUA'
+local sorts = {"rank", "-rank", "unit", "-unit", "i", "ii", "iii", "iv", "total", "-total",
+               "index", "change"}
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format(nil, "/results/2014/so-nganh/?bench=" .. n .. "-" .. math.random(1e9))
+  return wrk.format(nil, "/results/2014/so-nganh/?sort=" .. sorts[n % #sorts + 1])
 end
 LUA
 
@@ -82,9 +99,10 @@ declare -A RPS P99 NON2XX
 for name in "${ORDER[@]}"; do
   echo "== $name: ${URLS[$name]} ($DURATION, $CONNECTIONS connections)"
   script=()
-  [ "$name" = block-uncached ] && script=(--script "$WORK/uncached.lua")
+  base=$BASE
+  if [ "$name" = block-uncached ]; then script=(--script "$WORK/uncached.lua"); base=$UNCACHED_BASE; fi
   wrk --threads 2 --connections "$CONNECTIONS" --duration "$DURATION" --latency "${script[@]}" \
-    "$BASE${URLS[$name]}" >"$WORK/$name.txt"
+    "$base${URLS[$name]}" >"$WORK/$name.txt"
   RPS[$name]=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/$name.txt")
   P99[$name]=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}' "$WORK/$name.txt")
   NON2XX[$name]=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/$name.txt")

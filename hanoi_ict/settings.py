@@ -134,6 +134,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+# Keep rendered public pages in that cache (rankings/public.py); off, every request renders.
+PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work (certificate batches): the django-tasks-db queue, run by `manage.py db_worker`

@@ -8,8 +8,10 @@
   that already has it gets ``304 Not Modified`` (``django.views.decorators.http.condition``);
 - ``Cache-Control: public, max-age=300`` lets browsers and shared caches keep it;
 - the rendered page is kept in Django's cache under a key made of the same publication state,
-  the language and the full URL: a new published version changes the key, so nothing stale is
-  ever served and nothing needs purging.
+  the language, the path and the query parameters the page reads (others, such as tracking tags,
+  share the page's entry): a new published version changes the key, so nothing stale is ever
+  served and nothing needs purging. ``PUBLIC_PAGE_CACHE=false`` turns this server-side copy off
+  (e.g. behind a caching proxy, or to measure rendering); ETags and 304 answers remain.
 
 The publication state (``current_publication_token``, one small query) is kept for 5 seconds in
 the cache, so a cached page costs no query at all; publishing clears it, so the publishing server
@@ -32,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.http import condition, require_safe
 
@@ -90,6 +93,17 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
+# The query parameters public pages read; any other (tracking tags, cache busters) renders the
+# same page, so it shares that page's cache entry instead of filling the cache with copies.
+PAGE_PARAMETERS = ("code", "q", "sort", "version")
+
+
+def _page(request: HttpRequest) -> str:
+    """The path and the parameters that select what a public page shows, in a fixed order."""
+    chosen = [(name, request.GET.get(name, "")) for name in PAGE_PARAMETERS if name in request.GET]
+    return request.path + "?" + urlencode(chosen)
+
+
 def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
     return _digest(get_language() or "", public_state(request))
 
@@ -98,9 +112,9 @@ def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
     """Make ``view`` a public, cacheable page (see the module's docstring)."""
 
     def cached(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        key = "public-page:" + _digest(
-            get_language() or "", public_state(request), request.get_full_path()
-        )
+        if not settings.PUBLIC_PAGE_CACHE:
+            return view(request, *args, **kwargs)
+        key = "public-page:" + _digest(get_language() or "", public_state(request), _page(request))
         hit = cache.get(key)
         if hit is not None:
             content, headers = hit

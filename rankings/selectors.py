@@ -335,6 +335,31 @@ def published_results(
     )
 
 
+# What a ranking table shows of each result (the block page): nothing else is loaded.
+RANKING_FIELDS = (
+    "unit_id",
+    "unit__code",
+    "unit__name",
+    "unit__search_name",
+    *GROUP_FIELDS,
+    "total",
+    "index",
+    "grade",
+    "rank",
+    "rank_change",
+)
+
+
+def block_ranking(publication: Publication, block: Block) -> list[PublishedResult]:
+    """One block's results in one version, by rank then name, with only what the table shows."""
+    return list(
+        PublishedResult.objects.filter(publication=publication, block=block)
+        .select_related("unit")
+        .only(*RANKING_FIELDS)
+        .order_by(F("rank").asc(nulls_last=True), "unit__name")
+    )
+
+
 def published_blocks(publication: Publication) -> list[Block]:
     """The blocks ranked in one version, in their order."""
     # The version's frozen methodology lists them (blocks with a result, in order): no join.
@@ -383,9 +408,18 @@ def _averages(data: dict[str, Any]) -> BlockAverages:
 
 
 def block_averages(publication: Publication, block: Block) -> BlockAverages:
-    """The averages of a block's ranked units in one version (one query)."""
+    """The averages of a block's ranked units in one version (one query, then none).
+
+    A published version never changes, so its averages are kept per process, keyed like
+    ``frozen_methodology``; the unit page computes the same aggregates (``unit_history``).
+    """
+    return _block_averages(publication.pk, publication.published_at, block.pk)
+
+
+@functools.lru_cache(maxsize=1024)
+def _block_averages(publication_id: int, published_at: object, block_id: int) -> BlockAverages:
     data = PublishedResult.objects.filter(
-        publication=publication, block=block, rank__isnull=False
+        publication_id=publication_id, block_id=block_id, rank__isnull=False
     ).aggregate(**_AVERAGES)
     return _averages(data)
 

@@ -330,7 +330,7 @@ def block_page(request: HttpRequest, year: int, block_code: str) -> HttpResponse
     if block is None:
         raise Http404("This block has no published results in this period.")
     rows, sort, descending = _sorted(
-        list(selectors.published_results(publication, block=block)), request.GET.get("sort", "")
+        selectors.block_ranking(publication, block), request.GET.get("sort", "")
     )
     columns = []
     for key, label, numeric in (

@@ -113,6 +113,36 @@ class TestCaching:
 
         assert second.content == first.content
 
+    def test_parameters_the_page_does_not_read_share_its_cached_copy(
+        self, published, client, django_assert_num_queries
+    ):
+        first = client.get("/results/2014/quan/")
+
+        with django_assert_num_queries(0):
+            tagged = client.get("/results/2014/quan/?utm_source=zalo&fbclid=1")
+
+        assert tagged.content == first.content
+
+    def test_a_sorted_table_is_its_own_page_in_the_cache(self, published, client):
+        by_rank = client.get("/results/2014/quan/").content.decode()
+
+        by_name = client.get("/results/2014/quan/?sort=-unit").content.decode()
+
+        assert by_name != by_rank
+        names = [by_name.index(name) for name in ("Quận Hoàn Kiếm", "Quận Đống Đa", "Quận Ba Đình")]
+        assert names == sorted(names)
+
+    def test_with_the_page_cache_off_every_request_renders_from_the_database(
+        self, published, client, settings, django_assert_num_queries
+    ):
+        settings.PUBLIC_PAGE_CACHE = False
+        client.get("/results/2014/quan/")
+
+        with CaptureQueriesContext(connection) as queries:
+            second = client.get("/results/2014/quan/")
+
+        assert second.status_code == 200 and len(queries) >= 2
+
     def test_rescoring_without_publishing_does_not_change_the_page(self, published, client):
         before = client.get("/results/2014/quan/")
         Result.objects.filter(period__year=2014, unit__code="quan-ba-dinh").update(
