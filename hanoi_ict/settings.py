@@ -6,9 +6,11 @@ traceback: ``SystemExit`` is what Django's command runner and gunicorn print pla
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,6 +29,19 @@ def env_bool(name: str, default: bool = False) -> bool:
         return False
     _fail(f"{name} must be true or false, not {raw!r}.")
     return default
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        _fail(f"{name} must be a whole number of at least {minimum}, not {raw!r}.")
+    return value
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -68,22 +83,34 @@ INSTALLED_APPS = [
     "import_export",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "assessments",
     "rankings",
     "awards",
+    # Last: its ready() connects the security and audit log receivers to the apps' models.
+    "hanoi_ict.apps.PortalConfig",
 ]
 
+# The security headers come first, so every answer carries them: static files (whitenoise),
+# cached public pages, error pages, the 503 of an unreachable database, the API.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hanoi_ict.middleware.InlinePdfMiddleware",
+    "hanoi_ict.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hanoi_ict.middleware.RefusedAccessLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "assessments.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hanoi_ict.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a blocked login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hanoi_ict.urls"
@@ -98,6 +125,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "assessments.context_processors.workspace",
@@ -122,6 +150,12 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    # While the server is unreachable, fail within seconds (the 503 page) rather than hold a
+    # worker until gunicorn kills it; a value in DATABASE_URL (?connect_timeout=) wins.
+    _database.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
 DATABASES = {"default": _database}
 
 # Rendered public pages are kept here (rankings/public.py), keyed by the published versions, so a
@@ -159,6 +193,63 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "rankings:home"
+
+# Login protection (django-axes): 10 failed logins for one username, or from one address, block
+# further logins of that username / from that address until 15 minutes after the last failure
+# counted; the portal's login, the admin's and the API's token login alike. A success does not
+# wipe the count (it would let one valid account reset its address's count), and failures while
+# blocked do not extend the block, so the page can say when it ends.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "hanoi_ict.middleware.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "hanoi_ict.logging.client_address"
+AXES_VERBOSE = False
+# How many reverse proxies in front of the portal append to X-Forwarded-For (nginx:
+# ``proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;``). The client address is read
+# that many entries from the right; 0 trusts REMOTE_ADDR only. Production runs behind one proxy
+# (SECURE_PROXY_SSL_HEADER trusts it already), development and tests behind none.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG or TESTING else 1)
+
+# A session idle this long is over (hanoi_ict.middleware.IdleSessionMiddleware pushes the expiry
+# back while the user works). Cookies are out of reach of scripts; Secure outside development.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Forms and htmx take the token from the page ({% csrf_token %}, hx-headers), never the cookie.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Security headers on every answer (SecurityMiddleware, XFrameOptionsMiddleware, Django's CSP).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script anywhere: every script is a file of the portal's own. Styles too, except
+# those carrying the request's nonce (the Django admin's one inline <style>); pages that carry a
+# nonce are never public, so no cached page holds a stale one. PDFs shown in the browser get
+# their own policy (hanoi_ict.middleware.InlinePdfMiddleware).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
@@ -202,15 +293,22 @@ MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cntt-xephang@hanoi.gov.vn")
 
 REST_FRAMEWORK = {
+    # Token first: a request with neither answers 401 (with WWW-Authenticate), not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON only; the interactive documentation is /api/v1/docs/ (Swagger UI).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every error in one shape: {"detail", "code", "errors"?} (assessments/api/common.py).
+    "EXCEPTION_HANDLER": "assessments.api.common.exception_handler",
+    # Obtaining a token (/api/v1/auth/token/) is throttled per client address.
+    "DEFAULT_THROTTLE_RATES": {"api-auth": "10/minute"},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -225,6 +323,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request and response bodies as separate components (file uploads, read-only fields).
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # The public address of the portal: certificates' QR codes point at PORTAL_BASE_URL/verify/<code>.
@@ -233,11 +333,36 @@ PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # Evidence uploads may not exceed this many bytes.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
 
+# Logs: one JSON object a line, UTC timestamps (hanoi_ict/logging.py), on stderr and, with
+# LOG_FILE, appended to that file too (reopened when logrotate moves it). Security and audit
+# events are written whatever LOG_LEVEL says.
+LOG_FILE = os.environ.get("LOG_FILE", "")
+if LOG_FILE and not Path(LOG_FILE).parent.is_dir():
+    _fail(f"LOG_FILE is in a folder that does not exist: {Path(LOG_FILE).parent}.")
+_log_handlers: dict[str, dict[str, object]] = {
+    "console": {"class": "logging.StreamHandler", "formatter": "json"},
+}
+if LOG_FILE:
+    _log_handlers["file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": LOG_FILE,
+        "encoding": "utf-8",
+        "formatter": "json",
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "formatters": {"json": {"()": "hanoi_ict.logging.JsonFormatter"}},
+    "handlers": _log_handlers,
+    "root": {"handlers": list(_log_handlers), "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "hanoi_ict.security": {"level": "INFO"},
+        "hanoi_ict.audit": {"level": "INFO"},
+        "hanoi_ict.database": {"level": "INFO"},
+        "django.security": {"level": "INFO"},
+        # django-axes' own lines repeat hanoi_ict.security's, with the names masked.
+        "axes": {"level": "ERROR"},
+    },
 }
 
 if not (DEBUG or TESTING):
@@ -245,6 +370,7 @@ if not (DEBUG or TESTING):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

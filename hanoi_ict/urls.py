@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from rankings.views import healthz
+from rankings.views import healthz, readyz
 
 admin.site.site_header = _("Hanoi IT application ranking — administration")
 admin.site.site_title = _("IT application ranking")
@@ -11,6 +11,7 @@ admin.site.index_title = _("Steering Committee administration")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

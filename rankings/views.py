@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -644,3 +645,27 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 healthz.public_page = True  # type: ignore[attr-defined]
+
+
+@require_safe
+def readyz(request: HttpRequest) -> HttpResponse:
+    """For monitoring: the process answers and reaches the database (503 while it cannot).
+
+    Load balancers should probe ``/healthz``: while the database is down every app server is
+    equally unable, and taking them all out would hide the portal's own 503 page.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        response = HttpResponse(
+            "database unavailable\n", status=503, content_type="text/plain; charset=utf-8"
+        )
+        response["Retry-After"] = "10"
+    else:
+        response = HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+readyz.public_page = True  # type: ignore[attr-defined]

@@ -355,3 +355,25 @@ def test_the_healthz_view_answers_without_the_database(db, client, django_assert
 
     assert response.status_code == 200 and response.content == b"ok\n"
     assert not response.cookies
+
+
+def test_readyz_answers_ok_while_the_database_answers(db, client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200 and response.content == b"ok\n"
+    assert response["Cache-Control"] == "no-store" and not response.cookies
+
+
+def test_readyz_answers_503_while_the_database_is_unreachable(db, client):
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", refuse)
+        response = client.get("/readyz")
+
+    assert response.status_code == 503 and response.content == b"database unavailable\n"
+    assert response["Retry-After"] == "10"
