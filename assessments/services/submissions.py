@@ -355,6 +355,10 @@ def _is_complete(indicator: Indicator, answer: Answer) -> bool:
     return True
 
 
+# Submission.version is a 32-bit integer column; a version is never near this in real use.
+MAX_VERSION = 2**31 - 1
+
+
 def _transition(
     *,
     submission: Submission,
@@ -363,6 +367,8 @@ def _transition(
     changes: dict[str, Any],
 ) -> None:
     """Compare-and-set: change the row only if nobody changed it since ``expected_version``."""
+    if not 0 <= expected_version < MAX_VERSION:  # a forged value must not overflow the column
+        raise WorkflowError(_("The form is out of date or damaged. Reload the page."))
     updated = Submission.objects.filter(
         pk=submission.pk, version=expected_version, status__in=list(from_statuses)
     ).update(version=expected_version + 1, **changes)

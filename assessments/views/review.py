@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from assessments.filters import ReviewQueueFilter
 from assessments.forms import CorrectionForm
 from assessments.models import (
     Answer,
+    Block,
     Evidence,
     Indicator,
     Notification,
@@ -68,15 +70,14 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "block"
             )
         )
-    submissions = {
-        s.unit_id: s
-        for s in reviewable_submissions(request.user).filter(
-            period=period, unit__in=participations.values("unit")
-        )
-    }
+    reviewable = reviewable_submissions(request.user).filter(period=period)
+    # Block and status filters: the same definitions as the API's (assessments/filters.py).
+    queue_filter = ReviewQueueFilter(request.GET, queryset=participations, submissions=reviewable)
+    in_blocks = queue_filter.filtered_except("status")
+    submissions = {s.unit_id: s for s in reviewable.filter(unit__in=in_blocks.values("unit"))}
     now = timezone.now()
     rows = []
-    for participation in participations.order_by("block__order", "unit__name"):
+    for participation in in_blocks.order_by("block__order", "unit__name"):
         submission = submissions.get(participation.unit_id)
         status = submission.status if submission else "none"
         waited = (
@@ -93,9 +94,12 @@ def queue(request: HttpRequest) -> HttpResponse:
             }
         )
     counts = {status: sum(1 for r in rows if r["status"] == status) for status in QUEUE_STATUSES}
-    wanted = request.GET.get("status", "")
-    if wanted in QUEUE_STATUSES:
-        rows = [r for r in rows if r["status"] == wanted]
+    total = len(rows)
+    chosen = queue_filter.form.cleaned_data
+    wanted = chosen.get("status") or ""
+    if wanted:
+        listed = set(queue_filter.qs.values_list("pk", flat=True))
+        rows = [r for r in rows if r["participation"].pk in listed]
     return render(
         request,
         "assessments/review_queue.html",
@@ -103,9 +107,12 @@ def queue(request: HttpRequest) -> HttpResponse:
             "periods": periods,
             "period": period,
             "rows": rows,
+            "total": total,
             "counts": counts,
             "status": wanted,
             "status_labels": _status_labels(),
+            "blocks": Block.objects.filter(pk__in=participations.values("block")),
+            "chosen_block": chosen.get("block") or "",
         },
     )
 

@@ -515,6 +515,17 @@ def test_approving_an_already_approved_submission_answers_409_and_changes_nothin
     assert state(submitted) == before
 
 
+@pytest.mark.parametrize("version", ["2147483647", "99999999999999999999", "-1"])
+def test_a_forged_version_is_refused_without_touching_the_submission(reviewing, submitted, version):
+    data = opened_form(reviewing, submitted)
+    before = state(submitted)
+
+    response = reviewing.post(action_url("approve", submitted), {**data, "version": version})
+
+    assert response.status_code in (400, 409)
+    assert state(submitted) == before
+
+
 def test_returning_an_already_returned_submission_answers_409_and_changes_nothing(
     reviewing, submitted, indicators
 ):
