@@ -9,13 +9,15 @@ PORT ?= 8000
 # The development server and the demo run with DEBUG on; production sets its own environment.
 DEV_ENV := DEBUG=true
 
-.PHONY: help setup run test lint format check clean
+.PHONY: help setup run test lint format check clean backup restore
 
 help:
 	@echo "make run    set up (venv, packages, SQLite, demo data) and serve on http://$(HOST):$(PORT)/"
 	@echo "make setup  the same without serving"
 	@echo "make test   run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint   ruff check, ruff format --check and mypy"
+	@echo "make backup write backups/<UTC time>/: the database (pg_dump or SQLite backup), media, manifest"
+	@echo "make restore BACKUP=backups/<UTC time>  restore into an empty database and verify it"
 
 # A venv made by a Python >= 3.12; remade when it was made by an older one.
 $(VENV)/.python-ok:
@@ -66,6 +68,15 @@ format: $(VENV)/.requirements-dev
 check: $(VENV)/.requirements-dev
 	TESTING=1 $(PY) manage.py check
 	TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+
+# Backups of the database in DATABASE_URL (default: the SQLite file) and of MEDIA_ROOT; see
+# README.md, "Backup and restore". Extra options: BACKUP_ARGS / RESTORE_ARGS (e.g. --force).
+backup:
+	scripts/backup $(BACKUP_ARGS)
+
+restore:
+	@test -n "$(BACKUP)" || { echo "Name the backup: make restore BACKUP=backups/<UTC time>" >&2; exit 2; }
+	scripts/restore "$(BACKUP)" $(RESTORE_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

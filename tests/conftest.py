@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from tests import factories
 
@@ -69,6 +70,10 @@ def demo_db(django_db_setup, django_db_blocker):
     demo data is flushed when the module ends, so other modules start from an empty database.
     """
     with django_db_blocker.unblock():
+        # The flush below must only ever empty a test database, never the developer's own.
+        name = str(connection.settings_dict["NAME"])
+        if not (name.startswith("test_") or "memory" in name or name == ""):
+            pytest.fail(f"demo_db needs a test database, but the default one is {name!r}.")
         call_command("load_demo", verbosity=0, stdout=io.StringIO())
     yield
     with django_db_blocker.unblock():
