@@ -1,11 +1,19 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from assessments import services
+from assessments.admin_imports import (
+    AnswersImportForm,
+    FrameworkImportForm,
+    SpreadsheetImportMixin,
+    UnitsImportForm,
+    export_answers_response,
+)
 from assessments.models import (
     Answer,
     AuditEntry,
@@ -23,6 +31,7 @@ from assessments.models import (
     Submission,
     Unit,
 )
+from assessments.services import imports
 
 
 class ReadOnlyAdminMixin:
@@ -46,13 +55,20 @@ class BlockAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
     list_display = ["name", "code", "block", "parent", "valid_from", "valid_to", "predecessor"]
     list_filter = ["block", ("valid_to", admin.EmptyFieldListFilter)]
     list_select_related = ["block", "parent", "predecessor"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent", "predecessor"]
     ordering = ["block__order", "name"]
+    import_form_class = UnitsImportForm
+    import_permissions = ("assessments.add_unit", "assessments.change_unit")
+
+    def run_import(self, request, sheet, options, *, dry_run):  # type: ignore[no-untyped-def]
+        return imports.import_units(
+            sheet=sheet, period=options.get("period"), dry_run=dry_run, actor=request.user
+        )
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         services.save_unit(unit=obj)
@@ -83,7 +99,7 @@ class PeriodAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["year"]
     inlines = [GradeThresholdOverrideInline]
-    actions = ["open_next_period"]
+    actions = ["open_next_period", "export_answers_csv", "export_answers_xlsx"]
 
     @admin.display(description=_("Scoring"))
     def scoring_link(self, period: Period) -> str:
@@ -106,6 +122,29 @@ class PeriodAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
 
+    @admin.action(description=_("Export the selected period's answers (CSV, import format)"))
+    def export_answers_csv(
+        self, request: HttpRequest, queryset: QuerySet[Period]
+    ) -> HttpResponse | None:
+        return self._export_answers(request, queryset, "csv")
+
+    @admin.action(description=_("Export the selected period's answers (XLSX, import format)"))
+    def export_answers_xlsx(
+        self, request: HttpRequest, queryset: QuerySet[Period]
+    ) -> HttpResponse | None:
+        return self._export_answers(request, queryset, "xlsx")
+
+    def _export_answers(
+        self, request: HttpRequest, queryset: QuerySet[Period], fmt: str
+    ) -> HttpResponse | None:
+        if not request.user.has_perm("assessments.view_answer"):
+            self.message_user(request, _("You may not see the answers."), messages.ERROR)
+            return None
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one period to export."), messages.ERROR)
+            return None
+        return export_answers_response(queryset.get(), fmt)
+
 
 @admin.register(Participation)
 class ParticipationAdmin(admin.ModelAdmin):
@@ -122,10 +161,22 @@ class CriteriaGroupInline(admin.TabularInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(admin.ModelAdmin):
+class FrameworkAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
     list_display = ["period", "name_vi", "copied_from"]
     search_fields = ["name_vi", "name_en", "period__year"]
     inlines = [CriteriaGroupInline]
+    import_form_class = FrameworkImportForm
+    import_permissions = (
+        "assessments.add_framework",
+        "assessments.add_indicator",
+        "assessments.change_indicator",
+        "assessments.delete_indicator",
+    )
+
+    def run_import(self, request, sheet, options, *, dry_run):  # type: ignore[no-untyped-def]
+        return imports.import_framework(
+            sheet=sheet, period=options["period"], name=options.get("name", ""), dry_run=dry_run
+        )
 
 
 @admin.register(Indicator)
@@ -166,12 +217,27 @@ class AnswerInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SubmissionAdmin(SpreadsheetImportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["unit", "period", "status", "version", "submitted_at", "approved_at"]
     list_filter = ["period", "status", "unit__block"]
     list_select_related = ["unit", "period"]
     search_fields = ["unit__name", "unit__code"]
     inlines = [AnswerInline]
+    import_form_class = AnswersImportForm
+    import_permissions = ("assessments.add_answer", "assessments.change_answer")
+    import_title = _("Import answers")
+
+    def run_import(self, request, sheet, options, *, dry_run):  # type: ignore[no-untyped-def]
+        approved = bool(options.get("approved"))
+        if approved and not imports.can_import_approved(request.user):
+            raise PermissionDenied
+        return imports.import_answers(
+            sheet=sheet,
+            period=options["period"],
+            approved=approved,
+            actor=request.user,
+            dry_run=dry_run,
+        )
 
 
 @admin.register(Evidence)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Answer, Indicator
@@ -64,6 +65,8 @@ def value_fields(indicator: Indicator) -> dict[str, forms.Field]:
             decimal_places=1,
             step_size=Decimal("0.5"),
             required=False,
+            # Django has no Vietnamese for its own step message.
+            error_messages={"step_size": _("Points must be in steps of 0.5 (0, 0.5, 1, 1.5, …).")},
         )
     }
 
@@ -83,7 +86,7 @@ def _check_rate(form: forms.Form, cleaned: dict[str, Any]) -> None:
         )
 
 
-def _initial_values(yes, numerator, denominator, count, points) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _initial_values(yes, numerator, denominator, count, points) -> dict[str, Any]:
     return {
         "value_yes": "" if yes is None else ("yes" if yes else "no"),
         "numerator": numerator,
@@ -93,6 +96,12 @@ def _initial_values(yes, numerator, denominator, count, points) -> dict[str, Any
     }
 
 
+class WebLinkField(forms.URLField):
+    """A link a reviewer can open in the browser: http or https only (not ftp, not file)."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
 class AnswerForm(forms.Form):
     """The inputs of one indicator. Only the fields of its kind are present."""
 
@@ -100,7 +109,7 @@ class AnswerForm(forms.Form):
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     evidence_file = forms.FileField(label=_("Upload a file"), required=False)
-    evidence_link = forms.URLField(label=_("or give a link"), required=False, max_length=500)
+    evidence_link = WebLinkField(label=_("or give a link"), required=False, max_length=500)
 
     def __init__(
         self,
@@ -132,7 +141,7 @@ class AnswerForm(forms.Form):
         return {**initial, "note": answer.note}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         _check_rate(self, cleaned)
         return cleaned
 
@@ -193,7 +202,7 @@ class CorrectionForm(forms.Form):
         self.order_fields([*fields, "reason", "comment", "reopen"])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         _check_rate(self, cleaned)
         value = self.value(cleaned)
         if value is not None and not self.errors:

@@ -444,6 +444,9 @@ class Submission(models.Model):
         ordering = ["period", "unit__block__order", "unit__name"]
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
+        permissions = [
+            ("import_approved_answers", _("Can import answers as approved submissions")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "period"], name="one_submission_per_unit_and_period"

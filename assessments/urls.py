@@ -13,6 +13,16 @@ urlpatterns = [
         name="autosave",
     ),
     path("my/<slug:unit_code>/<int:year>/submit/", officer.submit, name="submit"),
+    path(
+        "my/<slug:unit_code>/<int:year>/workbook.xlsx",
+        officer.workbook_download,
+        name="workbook",
+    ),
+    path(
+        "my/<slug:unit_code>/<int:year>/workbook/",
+        officer.workbook_upload,
+        name="workbook_upload",
+    ),
     path("evidence/<int:pk>/", officer.evidence_download, name="evidence"),
     path("review/", review.queue, name="review_queue"),
     path("review/<int:pk>/", review.review_submission, name="review"),

@@ -333,6 +333,11 @@ PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # Evidence uploads may not exceed this many bytes.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
 
+# Imported CSV/XLSX files (assessments/spreadsheets.py): size, rows, .xlsx unpacked size.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000, minimum=1)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024, minimum=1)
+
 # Logs: one JSON object a line, UTC timestamps (hanoi_ict/logging.py), on stderr and, with
 # LOG_FILE, appended to that file too (reopened when logrotate moves it). Security and audit
 # events are written whatever LOG_LEVEL says.

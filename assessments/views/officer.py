@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from assessments import entry_workbook, spreadsheets
 from assessments.evidence import EvidenceRejected
 from assessments.forms import AnswerForm
 from assessments.models import (
@@ -32,7 +33,7 @@ from assessments.models import (
     Submission,
     Unit,
 )
-from assessments.services import AssessmentError
+from assessments.services import AssessmentError, imports
 from assessments.services import submissions as workflow
 from rankings import scoring
 
@@ -442,3 +443,72 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def workbook_download(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
+    """The unit's XLSX workbook for offline entry, filled with the values saved so far."""
+    participation = _officer_participation(request, unit_code, year)
+    submission = _officer_submission(participation)
+    if submission is None:
+        raise Http404
+    response = HttpResponse(
+        entry_workbook.build(submission, participation),
+        content_type=spreadsheets.XLSX_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{entry_workbook.file_name(participation)}"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def workbook_upload(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
+    """The filled-in workbook saved into the draft: every row valid, or nothing saved."""
+    participation = _officer_participation(request, unit_code, year)
+    submission = _officer_submission(participation)
+    if submission is None:
+        raise Http404
+    if workflow.editable_indicator_ids(submission) == set():
+        return _conflict(
+            request,
+            submission,
+            _("This submission is %(status)s and can no longer be changed.")
+            % {"status": submission.get_status_display().lower()},
+        )
+    upload = request.FILES.get("workbook")
+    errors: list[imports.RowError]
+    if upload is None:
+        errors = [imports.RowError(0, "", _("Choose the filled-in workbook to upload."))]
+    else:
+        try:
+            sheet = spreadsheets.read_upload(upload, extra_sheets=[entry_workbook.META_SHEET])
+            result = imports.import_workbook(submission=submission, actor=request.user, sheet=sheet)
+        except spreadsheets.SpreadsheetRejected as exc:
+            errors = [imports.RowError(0, "", exc.message)]
+        except imports.ImportRejected as exc:
+            errors = exc.errors
+        except workflow.WorkflowError as exc:
+            return _conflict(request, submission, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Workbook saved: %(values)d values changed, %(links)d evidence links added.")
+                % {"values": result.values_changed, "links": result.links_added},
+            )
+            return redirect("assessments:submission", unit_code=unit_code, year=year)
+    return render(
+        request,
+        "assessments/submission_workbook.html",
+        {
+            "participation": participation,
+            "unit": participation.unit,
+            "period": participation.period,
+            "submission": submission,
+            "errors": errors,
+            "file_name": getattr(upload, "name", ""),
+        },
+        status=422,
+    )
