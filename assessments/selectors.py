@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assessments.models import Block, Participation, Period
+from assessments.models import AuditEntry, Block, Participation, Period, Submission
 
 
 @dataclass(frozen=True)
@@ -31,3 +31,31 @@ def period_membership(period: Period) -> list[BlockMembers]:
         )
         members.participations.append(participation)
     return list(groups.values())
+
+
+# A submission's history on its pages shows this many latest entries unless asked for all.
+TIMELINE_LATEST = 30
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[AuditEntry]  # oldest first
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.entries)
+
+
+def submission_timeline(submission: Submission, *, everything: bool = False) -> Timeline:
+    """The history shown on a submission's pages: the latest entries, or all of them.
+
+    Every autosave of a changed value is an entry, so a busy submission collects hundreds; the
+    pages show the latest ones and link to the whole history (nothing is ever left out of it).
+    """
+    entries = submission.audit_entries.select_related("actor")
+    total = entries.count()
+    if everything or total <= TIMELINE_LATEST:
+        return Timeline(entries=list(entries), total=total)
+    latest = list(entries.order_by("-at", "-pk")[:TIMELINE_LATEST])
+    return Timeline(entries=latest[::-1], total=total)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from assessments import entry_workbook, spreadsheets
+from assessments import entry_workbook, selectors, spreadsheets
 from assessments.evidence import EvidenceRejected
 from assessments.forms import AnswerForm
 from assessments.models import (
@@ -196,7 +196,9 @@ def _page_context(
         "submission": submission,
         "groups": groups,
         "deadline": workflow.deadline_for(participation),
-        "timeline": submission.audit_entries.select_related("actor"),
+        "timeline": selectors.submission_timeline(
+            submission, everything=request.GET.get("history") == "all"
+        ),
         "max_upload_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
     }
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from assessments import selectors
 from assessments.filters import ReviewQueueFilter
 from assessments.forms import CorrectionForm
 from assessments.models import (
@@ -200,7 +201,9 @@ def _render_review(
             "rows": rows,
             "total": sum((row.score.points for row in rows), start=Decimal("0.00")),
             "maximum": sum((row.indicator.max_points for row in rows), start=Decimal(0)),
-            "timeline": submission.audit_entries.select_related("actor"),
+            "timeline": selectors.submission_timeline(
+                submission, everything=request.GET.get("history") == "all"
+            ),
             "can_act": submission.status == Submission.Status.SUBMITTED,
         },
         status=status,

@@ -504,3 +504,25 @@ def test_the_admin_refuses_to_add_an_entry(admin, submitted):
 
     assert (shown.status_code, posted.status_code) == (403, 403)
     assert AuditEntry.objects.count() == count
+
+
+def test_a_long_history_shows_the_latest_entries_and_links_to_the_whole_of_it(
+    client, officer, draft, indicators, unit
+):
+    rate = indicators["I.1"]
+    for numerator in range(1, 41):  # 40 saves, each a change: 40 entries
+        workflow.save_answers(
+            submission=draft,
+            actor=officer,
+            values={rate: workflow.AnswerValues(numerator=numerator, denominator=50)},
+        )
+    client.force_login(officer)
+
+    content = page(client.get(form_url(unit, draft.period)))
+    whole = page(client.get(form_url(unit, draft.period) + "?history=all"))
+
+    assert history(content).count("I.1") == 30
+    assert "39/50 → 40/50" in history(content) and "→ 1/50" not in history(content)
+    assert in_vietnamese("Show the whole history") in content
+    assert history(whole).count("I.1") == 40 and "→ 1/50" in history(whole)
+    assert in_vietnamese("Show the whole history") not in whole
