@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
 
 from assessments.models import AuditEntry, Block, Participation, Period, Submission
 
@@ -11,6 +14,26 @@ from assessments.models import AuditEntry, Block, Participation, Period, Submiss
 class BlockMembers:
     block: Block
     participations: list[Participation]
+
+
+def reviewable_submissions(user: Any) -> QuerySet[Submission]:
+    """The one place that decides which submissions a user may appraise: admins all, reviewers
+    those of their assigned blocks and periods, except units they are an officer of."""
+    if not user.is_authenticated:
+        return Submission.objects.none()
+    if user.is_staff:
+        return Submission.objects.all()
+    return Submission.objects.reviewed_by(user).exclude(unit__officer_memberships__user=user)
+
+
+def officer_participations(user: Any) -> QuerySet[Participation]:
+    """The participations whose values a user may enter: those of the units they are an officer
+    of (the one place that decides it; pages answer 404 for any other)."""
+    if not user.is_authenticated:
+        return Participation.objects.none()
+    return Participation.objects.select_related("unit", "period", "block").filter(
+        unit__officer_memberships__user=user
+    )
 
 
 def latest_period() -> Period | None:

@@ -1,9 +1,10 @@
 """``/api/v1/submissions/``: an officer's own submissions and answers, a reviewer's appraisal.
 
-Who sees what is decided where the pages decide it: ``Submission.objects.visible_to`` (seeing; 404
-otherwise), ``of_officer`` (entering values) and ``reviewable_submissions`` (appraising; 403 for
-someone who may see but not do). The writes are the pages' services, with the submission's
-version for compare-and-set as on the pages; the values are checked by the pages' forms.
+Who sees what is decided where the pages decide it: ``Submission.objects.visible_to`` (seeing;
+404 otherwise), ``of_officer`` and ``selectors.officer_participations`` (entering values) and
+``selectors.reviewable_submissions`` (appraising; 403 for someone who may see but not do). The
+writes are the pages' services, with the submission's version for compare-and-set as on the
+pages; the values are checked by the pages' forms.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,6 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from assessments import selectors
 from assessments import serializers as s
 from assessments.api.common import (
     Conflict,
@@ -53,8 +56,6 @@ from assessments.filters import SubmissionFilter
 from assessments.models import Answer, Evidence, Indicator, Participation, Submission
 from assessments.services import AssessmentError
 from assessments.services import submissions as workflow
-from assessments.views.officer import _officer_participation
-from assessments.views.review import reviewable_submissions
 
 SUBMISSION_EXPORT_COLUMNS = [
     "year",
@@ -157,7 +158,7 @@ class SubmissionViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericView
             )
 
     def _can_review(self, submission: Submission) -> bool:
-        return reviewable_submissions(self.request.user).filter(pk=submission.pk).exists()
+        return selectors.reviewable_submissions(self.request.user).filter(pk=submission.pk).exists()
 
     def _as_reviewer(self, submission: Submission) -> None:
         if not self._can_review(submission):
@@ -301,8 +302,10 @@ class SubmissionViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericView
     def create(self, request: Request) -> Response:
         body = s.SubmissionStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        participation = _officer_participation(
-            request, body.validated_data["unit"], body.validated_data["year"]
+        participation = get_object_or_404(
+            selectors.officer_participations(request.user),
+            unit__code=body.validated_data["unit"],
+            period__year=body.validated_data["year"],
         )
         existed = Submission.objects.filter(
             unit=participation.unit, period=participation.period

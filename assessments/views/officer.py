@@ -59,10 +59,7 @@ class GroupRows:
 def _officer_participation(request: HttpRequest, unit_code: str, year: int) -> Participation:
     """The unit's participation in the period, if the user is an officer of that unit; else 404."""
     return get_object_or_404(
-        Participation.objects.select_related("unit", "period", "block"),
-        unit__code=unit_code,
-        unit__officer_memberships__user=request.user,
-        period__year=year,
+        selectors.officer_participations(request.user), unit__code=unit_code, period__year=year
     )
 
 

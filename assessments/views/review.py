@@ -1,7 +1,8 @@
 """The reviewer's pages: the queue of assigned blocks, the appraisal of a submission, its actions.
 
-Who may appraise which submission is decided once, in ``reviewable_submissions``: admins all,
-reviewers the submissions of the blocks assigned to them that period, never their own unit's.
+Who may appraise which submission is decided once, in ``selectors.reviewable_submissions``:
+admins all, reviewers the submissions of the blocks assigned to them that period, never their own
+unit's.
 """
 
 from __future__ import annotations
@@ -41,15 +42,6 @@ from rankings import scoring
 QUEUE_STATUSES = ["submitted", "returned", "approved", "draft", "none"]
 
 
-def reviewable_submissions(user: Any) -> QuerySet[Submission]:
-    """The one place that decides which submissions a user may appraise."""
-    if not user.is_authenticated:
-        return Submission.objects.none()
-    if user.is_staff:
-        return Submission.objects.all()
-    return Submission.objects.reviewed_by(user).exclude(unit__officer_memberships__user=user)
-
-
 def _reviewer_periods(user: Any) -> QuerySet[Period]:
     if user.is_staff:
         return Period.objects.all()
@@ -71,7 +63,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "block"
             )
         )
-    reviewable = reviewable_submissions(request.user).filter(period=period)
+    reviewable = selectors.reviewable_submissions(request.user).filter(period=period)
     # Block and status filters: the same definitions as the API's (assessments/filters.py).
     queue_filter = ReviewQueueFilter(request.GET, queryset=participations, submissions=reviewable)
     in_blocks = queue_filter.filtered_except("status")
@@ -213,7 +205,7 @@ def _render_review(
 @login_required
 def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(
-        reviewable_submissions(request.user).select_related("unit", "period"), pk=pk
+        selectors.reviewable_submissions(request.user).select_related("unit", "period"), pk=pk
     )
     return _render_review(request, submission, _review_rows(submission))
 
@@ -237,7 +229,7 @@ def _expected_version(request: HttpRequest) -> int:
 def _act(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     """Save the corrections posted with the page, then return or approve if asked."""
     submission = get_object_or_404(
-        reviewable_submissions(request.user).select_related("unit", "period"), pk=pk
+        selectors.reviewable_submissions(request.user).select_related("unit", "period"), pk=pk
     )
     rows, corrections = _corrections(request, submission)
     if corrections is None:
@@ -308,7 +300,7 @@ def approve_submission(request: HttpRequest, pk: int) -> HttpResponse:
 def reopen_submission(request: HttpRequest, pk: int) -> HttpResponse:
     """Admins: put an approved submission back under appraisal, with a reason."""
     submission = get_object_or_404(
-        reviewable_submissions(request.user).select_related("unit", "period"), pk=pk
+        selectors.reviewable_submissions(request.user).select_related("unit", "period"), pk=pk
     )
     try:
         workflow.reopen_submission(
