@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from assessments import spreadsheets
 from assessments.forms import plain, value_fields
 from assessments.models import Answer, Indicator, Participation, Submission
 from assessments.services import submissions as workflow
@@ -194,7 +195,7 @@ def _write_row(
     if answer is not None:
         values.update(_answer_cells(indicator, answer))
     for key, column in columns.items():
-        cell = sheet.cell(row=row, column=column, value=values.get(key))
+        cell = spreadsheets.as_text_cell(sheet.cell(row=row, column=column, value=values.get(key)))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         is_input = key in INPUT_KEYS and (key in used or key in ("note", "evidence_link"))
         if key in INPUT_KEYS:

@@ -32,6 +32,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.spreadsheets import points_outside_package
+
 MEGABYTE: Final = 1024 * 1024
 DEFAULT_MAX_BYTES: Final = 10 * MEGABYTE
 """The size limit when ``settings.EVIDENCE_MAX_BYTES`` is not set."""
@@ -345,6 +347,11 @@ def _check_zip_directory(infos: list[zipfile.ZipInfo], *, shown: str) -> None:
     """Refuse a zip bomb from its directory alone: too many entries, too big, too compressed."""
     _check_entry_count(len(infos), shown=shown)
     names = [info.filename for info in infos]
+    if any(points_outside_package(name) for name in names):
+        raise EvidenceRejected(
+            _("“%(name)s” contains a part named outside the document; it cannot be accepted.")
+            % {"name": shown}
+        )
     if len(set(names)) != len(names):
         raise EvidenceRejected(
             _("“%(name)s” is damaged: it contains two parts with the same name.") % {"name": shown}

@@ -21,6 +21,17 @@ def plain(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
+class PointsField(forms.DecimalField):
+    """A decimal field that refuses numbers of absurd size as "not a number" before validating:
+    Django's step validator fails on values beyond a float's range (e.g. "1e309")."""
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        number = super().to_python(value)
+        if number is not None and (not number.is_finite() or number.adjusted() > 6):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
 def value_fields(indicator: Indicator) -> dict[str, forms.Field]:
     """The inputs an indicator's kind needs, with their limits."""
     kind = indicator.kind
@@ -57,7 +68,7 @@ def value_fields(indicator: Indicator) -> dict[str, forms.Field]:
             )
         }
     return {
-        "points": forms.DecimalField(
+        "points": PointsField(
             label=_("Points (0 to %(max)s, steps of 0.5)") % {"max": plain(indicator.max_points)},
             min_value=Decimal(0),
             max_value=Decimal(plain(indicator.max_points)),

@@ -313,7 +313,7 @@ def _read_csv(data: bytes, *, name: str, limit: Limits) -> list[tuple[int, tuple
                 continue
             if len(rows) > limit.max_rows:  # the header plus max_rows data rows
                 raise _too_many_rows(name, limit)
-            rows.append((number, tuple(unicodedata.normalize("NFC", c) for c in texts)))
+            rows.append((number, tuple(as_read(unicodedata.normalize("NFC", c)) for c in texts)))
     except csv.Error as exc:
         raise SpreadsheetRejected(
             _("“%(name)s” is not well-formed CSV near row %(row)d: %(reason)s")
@@ -442,20 +442,26 @@ def _check_entry_count(entries: int, *, name: str, limit: Limits) -> None:
         )
 
 
+def points_outside_package(entry: str) -> bool:
+    """Whether a ZIP entry's name could land outside the folder it is unpacked in (``../``, an
+    absolute or drive path, backslashes) or hides characters (controls, direction overrides)."""
+    parts = entry.replace("\\", "/").split("/")
+    return (
+        entry.startswith(("/", "\\"))
+        or "\\" in entry
+        or ".." in parts
+        or (len(entry) > 1 and entry[1] == ":")
+        or any(unicodedata.category(char) in _UNSAFE_NAME_CATEGORIES for char in entry)
+    )
+
+
 def _check_directory(infos: list[zipfile.ZipInfo], *, name: str, limit: Limits) -> None:
     _check_entry_count(len(infos), name=name, limit=limit)
     seen: set[str] = set()
     total = 0
     for info in infos:
         entry = info.filename
-        parts = entry.replace("\\", "/").split("/")
-        if (
-            entry.startswith(("/", "\\"))
-            or "\\" in entry
-            or ".." in parts
-            or (len(entry) > 1 and entry[1] == ":")
-            or any(unicodedata.category(char) in _UNSAFE_NAME_CATEGORIES for char in entry)
-        ):
+        if points_outside_package(entry):
             raise SpreadsheetRejected(
                 _(
                     "“%(name)s” contains a part named “%(entry)s”, which points outside the "
@@ -591,7 +597,7 @@ def _trimmed(cells: Sequence[Cell]) -> tuple[Cell, ...]:
     end = len(cells)
     while end and _blank(cells[end - 1]):
         end -= 1
-    return tuple(cells[:end])
+    return tuple(as_read(cell) for cell in cells[:end])
 
 
 def _blank(cell: Cell) -> bool:
@@ -608,13 +614,40 @@ def _too_many_rows(name: str, limit: Limits) -> SpreadsheetRejected:
 # --- writing ---------------------------------------------------------------------------------
 
 
+# A text cell starting with one of these is a formula to Excel and LibreOffice ("CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_written(cell: Cell) -> Cell:
+    """A cell as the portal writes it into a spreadsheet: text that would start a formula gets a
+    leading apostrophe (Excel shows it as text); numbers, dates and other text are unchanged."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def as_text_cell(cell: Any) -> Any:
+    """An openpyxl cell whose text openpyxl took for a formula (it starts with "="), kept as the
+    text it is: a note or a comment typed into the portal never runs in Excel."""
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
+def as_read(cell: Cell) -> Cell:
+    """The reverse of ``as_written`` for an imported cell, so an export imports back unchanged."""
+    if isinstance(cell, str) and cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     """UTF-8 with a BOM (so Excel shows Vietnamese correctly), comma-separated, CRLF rows."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow(["" if cell is None else as_written(cell) for cell in row])
     return _UTF8_BOM + buffer.getvalue().encode("utf-8")
 
 
@@ -634,7 +667,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, title: 
         heading.append(cell)
     sheet.append(heading)
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([as_text_cell(WriteOnlyCell(sheet, value=value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -286,14 +287,21 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
 # --- public -------------------------------------------------------------------------------------
 
 
+# What a verification code can look like (letters, digits and hyphens, as printed); anything else
+# is answered "no certificate has this code" without a lookup.
+CODE_SHAPE = re.compile(r"[A-Z0-9-]{1,30}", re.ASCII)
+
+
 def verify(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Public: what a verification code stands for and whether its certificate is valid."""
     if code is None:
         typed = request.GET.get("code", "").strip().upper()
-        if typed:
+        if typed and CODE_SHAPE.fullmatch(typed):
             return redirect("awards:verify", code=typed)
-        return render(request, "awards/verify.html", {"public": True, "asked": False})
-    award = selectors.award_for_verification(code)
+        if not typed:
+            return render(request, "awards/verify.html", {"public": True, "asked": False})
+        code = typed[:40]  # cannot be a code: answered below as "no certificate has this code"
+    award = selectors.award_for_verification(code) if CODE_SHAPE.fullmatch(code) else None
     context = {"public": True, "asked": True, "code": code, "award": award}
     if award is not None:
         context["status"] = selectors.verification_status(award)

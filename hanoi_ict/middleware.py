@@ -1,5 +1,6 @@
-"""Request handling the whole portal shares: a clear 503 while the database is unreachable, a log
-line for every refused access, the idle session timeout, and the page of a blocked login."""
+"""Request handling the whole portal shares: a clear 503 while the database is unreachable, a 400
+for a NUL character in the address, a log line for every refused access, the idle session
+timeout, and the page of a blocked login."""
 
 from __future__ import annotations
 
@@ -112,6 +113,32 @@ def log_database_unavailable(request: HttpRequest, exception: BaseException) -> 
             "path": request.path,
         },
     )
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to an address whose path or query carries a NUL character (``%00``).
+
+    No page of the portal takes one, PostgreSQL refuses it in any text it is given, and it is a
+    classic of attacks on file names: it is turned away before any view sees it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            message = _("The address contains a character that is not allowed (NUL).")
+            response: HttpResponseBase
+            if is_api(request):
+                response = JsonResponse({"detail": message, "code": "parse_error"}, status=400)
+            else:
+                response = HttpResponse(
+                    message, status=400, content_type="text/plain; charset=utf-8"
+                )
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
 
 
 class RefusedAccessLogMiddleware:

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hanoi_ict.middleware.InlinePdfMiddleware",
     "hanoi_ict.middleware.DatabaseUnavailableMiddleware",
+    "hanoi_ict.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hanoi_ict.middleware.RefusedAccessLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -304,6 +305,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # JSON only; the interactive documentation is /api/v1/docs/ (Swagger UI).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "hanoi_ict.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every error in one shape: {"detail", "code", "errors"?} (assessments/api/common.py).
     "EXCEPTION_HANDLER": "assessments.api.common.exception_handler",

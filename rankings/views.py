@@ -229,7 +229,7 @@ def _version(request: HttpRequest) -> int | None:
     raw = request.GET.get("version")
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 32000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 32000:
         raise Http404("No such version.")
     return int(raw)
 

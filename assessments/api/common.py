@@ -23,7 +23,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from assessments import spreadsheets
 from assessments.serializers import ErrorSerializer
+from hanoi_ict.api_parsers import JSONParser as JSONParser  # re-exported for the viewsets
 
 # DRF's own messages that neither its Vietnamese catalogue nor Django's translates; listed here
 # so that the portal's catalogue does.
@@ -159,7 +161,9 @@ def csv_response(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    writer.writerows(
+        ["" if value is None else spreadsheets.as_written(value) for value in row] for row in rows
+    )
     response = HttpResponse(
         buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
@@ -217,7 +221,7 @@ class PublicViewSet(viewsets.GenericViewSet):
 def natural_key_lookup(value: str, *, digits: bool = False) -> str | int:
     """A path's key as the lookups expect it; anything else is simply not found."""
     if digits:
-        if not value.isdigit() or len(value) > 9:
+        if not (value.isascii() and value.isdigit()) or len(value) > 9:
             raise exceptions.NotFound()
         return int(value)
     return value

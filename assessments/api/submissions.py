@@ -26,7 +26,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -39,6 +39,7 @@ from assessments.api.common import (
     Conflict,
     CSVRenderer,
     ExportMixin,
+    JSONParser,
     Pagination,
     csv_response,
     error_responses,

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.serializers import CharField, IntegerField, Serializer
 from rest_framework.throttling import ScopedRateThrottle
 
-from assessments.api.common import ERROR_DESCRIPTIONS, error_responses
+from assessments.api.common import ERROR_DESCRIPTIONS, JSONParser, error_responses
 from hanoi_ict.logging import client_address
 
 
@@ -55,3 +56,4 @@ class ObtainTokenView(ObtainAuthToken):
     authentication_classes: Sequence[type] = ()
     throttle_classes = (TokenLoginThrottle,)
     throttle_scope = "api-auth"
+    parser_classes = (FormParser, MultiPartParser, JSONParser)

@@ -261,7 +261,9 @@ def _save_form(request: HttpRequest, submission: Submission, forms: dict[int, An
     remove = request.POST.get("remove_evidence")
     if remove:
         evidence = get_object_or_404(
-            Evidence, pk=remove if remove.isdigit() else 0, answer__submission=submission
+            Evidence,
+            pk=remove if remove.isascii() and remove.isdigit() and len(remove) < 19 else 0,
+            answer__submission=submission,
         )
         workflow.remove_evidence(evidence=evidence, actor=request.user)
     values = {}

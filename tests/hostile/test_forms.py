@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from assessments.forms import AnswerForm, CorrectionForm
@@ -19,7 +19,7 @@ from assessments.models import Indicator
 from awards.forms import AddAwardForm, DecisionForm, ReasonForm, RuleForm
 from tests.access import bodies
 from tests.access.world import DRAFT_UNIT, OPEN_YEAR, PUBLISHED_YEAR, World
-from tests.hostile import corpus, known_bugs
+from tests.hostile import corpus
 from tests.hostile.checks import describe, error_messages, refused, rolled_back, shows_an_error
 from tests.hostile.conftest import hostile
 from tests.hostile.tally import tried
@@ -87,7 +87,6 @@ def _accepted_within_limits(kind: str, indicator: Indicator, cleaned: dict[str, 
     yes=st.one_of(st.sampled_from(["yes", "no", "", "có", "true", "1"]), st.text(max_size=5)),
 )
 def test_the_answer_form_refuses_or_keeps_within_limits(world, db, kind, first, second, note, yes):
-    assume(not known_bugs.crashes_points_field(first))
     indicator = indicators(world)[kind]
     fields = {"value_yes": yes, "numerator": first, "denominator": second}
     fields |= {"count": first, "points": first, "note": note}
@@ -114,7 +113,6 @@ def test_the_answer_form_refuses_or_keeps_within_limits(world, db, kind, first, 
 def test_the_correction_form_refuses_or_keeps_within_limits(
     world, db, kind, first, second, reason, comment
 ):
-    assume(not known_bugs.crashes_points_field(first))
     indicator = indicators(world)[kind]
     fields = {"numerator": first, "denominator": second, "count": first, "points": first}
     fields |= {"reason": reason, "comment": comment, "value_yes": "yes"}
@@ -175,9 +173,7 @@ def _form_url() -> str:
     return reverse("assessments:submission", args=[DRAFT_UNIT, OPEN_YEAR])
 
 
-NUMBERS_FOR_PAGES = [
-    value for value in corpus.NOT_NUMBERS if not known_bugs.crashes_points_field(value)
-]
+NUMBERS_FOR_PAGES = list(corpus.NOT_NUMBERS)
 
 
 @pytest.mark.parametrize("value", NUMBERS_FOR_PAGES, ids=describe)
@@ -249,7 +245,6 @@ def test_the_officer_page_refuses_what_a_field_cannot_hold_and_saves_nothing(wor
 @hostile(150)
 @given(kind=st.sampled_from(["rate", "scale", "count"]), value=hostile_text, other=hostile_text)
 def test_autosave_answers_422_with_the_reason_or_saves_within_limits(world, db, kind, value, other):
-    assume(not known_bugs.crashes_points_field(value))
     indicator = indicators(world)[kind]
     names = NUMBER_FIELDS[kind]
     changes = {f"i{indicator.pk}-{names[0]}": value}

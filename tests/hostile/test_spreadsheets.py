@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from assessments import spreadsheets
 from assessments.models import Answer, Period
 from assessments.services import imports
 from tests.access.world import DRAFT_UNIT, OPEN_YEAR
-from tests.hostile import corpus, known_bugs
+from tests.hostile import corpus
 from tests.hostile.checks import (
     MULTIPART,
     describe,
@@ -131,7 +131,6 @@ HOSTILE_ANSWER_ROWS = _hostile_answer_rows()
 )
 def test_the_answers_import_refuses_every_hostile_row_and_writes_nothing(world, db, cells):
     data = _answers_file(**cells)
-    assume_not_known(cells)
     period = Period.objects.get(year=OPEN_YEAR)
 
     with rolled_back() as writes, pytest.raises(imports.ImportRejected) as refusal:
@@ -141,11 +140,6 @@ def test_the_answers_import_refuses_every_hostile_row_and_writes_nothing(world, 
 
     assert refusal.value.errors and all(str(error).strip() for error in refusal.value.errors)
     assert not writes, str(writes)
-
-
-def assume_not_known(cells: dict[str, str]) -> None:
-    if known_bugs.crashes_points_field(cells.get("points", "")):
-        pytest.skip("known bug: see test_known_bugs (points the step validator cannot take)")
 
 
 _cell = st.one_of(
@@ -168,7 +162,6 @@ _cell = st.one_of(
 def test_generated_answer_rows_are_imported_or_refused_and_a_refusal_writes_nothing(
     world, db, indicator, value, numerator, denominator, points, note
 ):
-    assume(not known_bugs.crashes_points_field(points))
     cells = {
         "indicator_code": indicator,
         "value": value,
@@ -341,7 +334,7 @@ def test_a_decimal_comma_is_read_as_a_decimal_or_refused_never_as_a_bigger_numbe
 def test_a_formula_in_an_imported_note_is_kept_as_the_officers_text(world, db, formula):
     """Imports store what the file says, as text, or refuse it: a formula is never evaluated or
     run on the way in. (The way out is another matter: see the formula tests in
-    test_known_bugs.)"""
+    test_regressions.)"""
     period = Period.objects.get(year=OPEN_YEAR)
     sheet = spreadsheets.read_bytes(
         _answers_file(indicator_code="I.3", value="có", note=formula), name="answers.csv"

@@ -1,7 +1,7 @@
-"""Bugs the hostile inputs found in the application code, each as the test that will pass once it
-is fixed (strict xfail: a fix turns it into a failure that says "remove the marker"). The
-property-based tests skip exactly these inputs (``known_bugs.py``); remove both together.
-They are not counted among the hostile inputs tried: those are answered as they should be.
+"""Bugs the hostile inputs found in the application code, each kept as the test that shows it
+fixed: a verification code with a slash, NUL in an address, digits that are not numbers ("²"),
+JSON nested too deep, points too large for the step check, office documents with parts named
+outside them, and formulas typed into notes coming out live in exports.
 """
 
 from __future__ import annotations
@@ -34,13 +34,6 @@ def _anonymous() -> Client:
 # --- 1. /verify/?code= with a "/" ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG awards/views.py verify(): redirect('awards:verify', code=typed) raises "
-    "NoReverseMatch (500) when the typed code contains '/'. Fix: accept only the code "
-    "alphabet (e.g. re.fullmatch(r'[A-Z0-9-]{1,20}', typed)), else show the form with "
-    "'no certificate has this code' (404).",
-)
 @pytest.mark.parametrize("code", ["a/b", "../..", "/"])
 def test_a_typed_code_with_a_slash_answers_the_not_found_page(world, db, code):
     response = _anonymous().get("/verify/", {"code": code})
@@ -51,15 +44,6 @@ def test_a_typed_code_with_a_slash_answers_the_not_found_page(world, db, code):
 # --- 2. NUL in what reaches a PostgreSQL query ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    condition=ON_POSTGRESQL,
-    strict=True,
-    reason="BUG (PostgreSQL only) a NUL in ?q= (rankings.views.search), in /verify/<code>/ "
-    "(awards.selectors.award_for_verification) and in API keys (rankings/api.py lookups) "
-    "reaches the query: psycopg DataError, 500. Fix: refuse NUL at the edge (a middleware "
-    "answering 400 to %00 in the path or query string), or strip it in search and refuse it "
-    "in the code/key checks.",
-)
 @pytest.mark.parametrize(
     "url",
     ["/search/?q=a%00b", "/verify/a%00b/", "/api/v1/units/a%00b/"],
@@ -75,12 +59,6 @@ def test_a_nul_in_a_public_address_is_not_a_server_error(world, db, url):
 SUPERSCRIPT_TWO = "²"  # isdigit() is True, int() refuses it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG rankings/views.py _version(): raw.isdigit() is True for '²' and int('²') "
-    "raises ValueError: 500 on every public page and download that reads ?version=. Fix: "
-    "`if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 32000: raise Http404`.",
-)
 @pytest.mark.parametrize(
     "page",
     [
@@ -96,12 +74,6 @@ def test_a_version_that_is_no_number_answers_404(world, db, page):
     assert response.status_code == 404, response.status_code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG assessments/api natural_key_lookup(digits=True): value.isdigit() then "
-    "int(value): '²' raises ValueError, 500 (periods, frameworks, submissions). Fix: "
-    "`if not (value.isascii() and value.isdigit()) or len(value) > 9: raise NotFound`.",
-)
 @pytest.mark.parametrize("name", ["api:period-detail", "api:framework-detail"])
 def test_an_api_key_that_is_no_number_answers_404(world, db, name):
     kwarg = {"year": "KEY"}
@@ -111,12 +83,6 @@ def test_an_api_key_that_is_no_number_answers_404(world, db, name):
     assert response.status_code == 404 and json_detail(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG assessments/views/officer.py _save_form(): Evidence pk=remove if "
-    "remove.isdigit(): '²' passes isdigit and the lookup raises ValueError, 500. Fix: "
-    "`remove.isascii() and remove.isdigit()`.",
-)
 def test_removing_evidence_by_an_id_that_is_no_number_answers_404(world, db):
     client = world.client("officer", raise_request_exception=False)
     url = reverse("assessments:submission", args=[OWN_UNIT, OPEN_YEAR])
@@ -131,13 +97,6 @@ def test_removing_evidence_by_an_id_that_is_no_number_answers_404(world, db):
 # --- 6. JSON nested too deep ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG the API's JSON parser (DRF JSONParser) catches ValueError only; a body nested "
-    "100,000 deep raises RecursionError: 500 on every JSON endpoint (the token endpoint "
-    "without logging in). Fix: a parser subclass that turns RecursionError into ParseError "
-    "(400), in DEFAULT_PARSER_CLASSES and the viewsets' parser_classes.",
-)
 def test_json_nested_too_deep_is_refused_with_400(world, db):
     body = "[" * 100_000 + "]" * 100_000
     response = _anonymous().post(reverse("api:token"), body, content_type="application/json")
@@ -164,7 +123,6 @@ def _scale() -> Indicator:
     return Indicator.objects.get(code="I.4", framework__period__year=OPEN_YEAR)
 
 
-@pytest.mark.xfail(strict=True, reason=POINTS_REASON)
 def test_points_too_large_are_refused_on_the_officers_form(world, db):
     indicator = _scale()
     client = world.client("draft_officer", raise_request_exception=False)
@@ -178,7 +136,6 @@ def test_points_too_large_are_refused_on_the_officers_form(world, db):
     assert response.status_code == 200 and shows_an_error(response) and not writes
 
 
-@pytest.mark.xfail(strict=True, reason=POINTS_REASON)
 def test_points_too_large_are_refused_by_autosave(world, db):
     indicator = _scale()
     client = world.client("draft_officer", raise_request_exception=False)
@@ -189,7 +146,6 @@ def test_points_too_large_are_refused_by_autosave(world, db):
     assert response.status_code == 422
 
 
-@pytest.mark.xfail(strict=True, reason=POINTS_REASON)
 def test_points_too_large_are_refused_in_the_reviewers_corrections(world, db):
     indicator = _scale()
     client = world.client("reviewer", raise_request_exception=False)
@@ -203,7 +159,6 @@ def test_points_too_large_are_refused_in_the_reviewers_corrections(world, db):
     assert response.status_code == 422
 
 
-@pytest.mark.xfail(strict=True, reason=POINTS_REASON)
 def test_points_too_large_are_a_row_error_of_the_answers_import(world, db):
     data = f"unit_code,indicator_code,points\n{DRAFT_UNIT},I.4,{TOO_LARGE}\n".encode()
     period = Period.objects.get(year=OPEN_YEAR)
@@ -215,14 +170,6 @@ def test_points_too_large_are_a_row_error_of_the_answers_import(world, db):
 # --- 8. evidence packages with entries outside the package ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP assessments/evidence.py _check_zip_directory(): a Word/Excel package whose "
-    "entries are named '../../x', '/etc/x' or '..\\x' (or carry control characters) is "
-    "accepted as evidence; they are not valid OPC part names and unzip outside a folder "
-    "with naive tools. Fix: refuse such entry names as assessments/spreadsheets.py "
-    "_check_directory does.",
-)
 @pytest.mark.parametrize("entry", ["../../evil.sh", "/etc/cron.d/evil", "..\\evil.bat"])
 def test_an_office_package_with_entries_outside_it_is_refused(entry):
     data = corpus.zip_of(
@@ -271,7 +218,6 @@ def _formula_cells(data: bytes) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=FORMULA_REASON)
 def test_an_officers_note_is_no_formula_in_the_admins_xlsx_export(world, db):
     _plant_formula(world)
     rows = imports.export_rows(Period.objects.get(year=OPEN_YEAR))
@@ -279,7 +225,6 @@ def test_an_officers_note_is_no_formula_in_the_admins_xlsx_export(world, db):
     assert not _formula_cells(spreadsheets.write_xlsx(imports.EXPORT_COLUMNS, rows, title="x"))
 
 
-@pytest.mark.xfail(strict=True, reason=FORMULA_REASON)
 def test_an_officers_note_is_no_formula_in_the_admins_csv_export(world, db):
     _plant_formula(world)
     rows = imports.export_rows(Period.objects.get(year=OPEN_YEAR))
@@ -288,7 +233,6 @@ def test_an_officers_note_is_no_formula_in_the_admins_csv_export(world, db):
     assert '"=HYPERLINK' not in text and ",=HYPERLINK" not in text
 
 
-@pytest.mark.xfail(strict=True, reason=FORMULA_REASON)
 def test_an_officers_note_is_no_formula_in_the_apis_csv_export(world, db):
     submission = _plant_formula(world)
     client = world.client("draft_officer")
@@ -298,7 +242,6 @@ def test_an_officers_note_is_no_formula_in_the_apis_csv_export(world, db):
     assert '"=HYPERLINK' not in response.content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason=FORMULA_REASON)
 def test_a_reviewers_comment_is_no_formula_in_the_officers_workbook(world, db):
     submission = _plant_formula(world)
     participation = Participation.objects.get(unit=submission.unit, period=submission.period)
