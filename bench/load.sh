@@ -41,6 +41,8 @@ PY=.venv/bin/python
 WORK=$(mktemp -d /tmp/bench-load.XXXXXX)
 
 [ -x "$PY" ] || { echo "No virtualenv: run make setup first." >&2; exit 1; }
+# The scripted officer uses requests, one of the development packages.
+"$PY" -c "import requests" 2>/dev/null || make --no-print-directory .venv/.requirements-dev >/dev/null
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing wrk"
