@@ -25,7 +25,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from assessments import spreadsheets
 from assessments.serializers import ErrorSerializer
-from hanoi_ict.api_parsers import JSONParser as JSONParser  # re-exported for the viewsets
 
 # DRF's own messages that neither its Vietnamese catalogue nor Django's translates; listed here
 # so that the portal's catalogue does.

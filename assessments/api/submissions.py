@@ -39,7 +39,6 @@ from assessments.api.common import (
     Conflict,
     CSVRenderer,
     ExportMixin,
-    JSONParser,
     Pagination,
     csv_response,
     error_responses,
@@ -57,6 +56,7 @@ from assessments.filters import SubmissionFilter
 from assessments.models import Answer, Evidence, Indicator, Participation, Submission
 from assessments.services import AssessmentError
 from assessments.services import submissions as workflow
+from hanoi_ict.api_parsers import JSONParser
 
 SUBMISSION_EXPORT_COLUMNS = [
     "year",

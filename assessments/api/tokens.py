@@ -12,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.serializers import CharField, IntegerField, Serializer
 from rest_framework.throttling import ScopedRateThrottle
 
-from assessments.api.common import ERROR_DESCRIPTIONS, JSONParser, error_responses
+from assessments.api.common import ERROR_DESCRIPTIONS, error_responses
+from hanoi_ict.api_parsers import JSONParser
 from hanoi_ict.logging import client_address
 
 
