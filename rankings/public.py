@@ -24,6 +24,7 @@ are neither kept nor answered with 304, so template edits show at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from functools import wraps
@@ -38,7 +39,8 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.http import condition, require_safe
 
-from rankings.selectors import current_publication_token
+from rankings.models import Publication
+from rankings.selectors import current_publication_token, publication_of
 
 MAX_AGE = 300
 # Rendered pages live this long in the server's cache; a new version changes their key anyway.
@@ -87,6 +89,23 @@ def public_state(request: HttpRequest) -> str:
             cache.set(STATE_KEY, state, STATE_SECONDS)
         request._public_state = state  # type: ignore[attr-defined]
     return state
+
+
+def published_version(
+    request: HttpRequest, year: int, version: int | None = None
+) -> Publication | None:
+    """``selectors.publication_of`` for a public page, without a query most of the time.
+
+    Which version of a period is current changes only with the publication state, so the
+    answer is kept per process under that state (itself one small query every few seconds):
+    a new publication changes the state, and the next request looks again.
+    """
+    return _published_version(public_state(request), year, version)
+
+
+@functools.lru_cache(maxsize=256)
+def _published_version(state: str, year: int, version: int | None) -> Publication | None:
+    return publication_of(year, version)
 
 
 def _digest(*parts: str) -> str:

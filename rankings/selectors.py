@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils.translation import get_language
@@ -335,9 +335,28 @@ def published_results(
     )
 
 
-# What a ranking table shows of each result (the block page): nothing else is loaded.
+class RankingRow(NamedTuple):
+    """One line of a block's ranking table: what the block page shows, and nothing else."""
+
+    unit_code: str
+    unit_name: str
+    unit_search_name: str
+    group_i: Decimal | None
+    group_ii: Decimal | None
+    group_iii: Decimal | None
+    group_iv: Decimal | None
+    total: Decimal | None
+    index: Decimal | None
+    grade: str
+    rank: int | None
+    rank_change: int | None
+
+    @property
+    def group_points(self) -> tuple[Decimal | None, ...]:
+        return (self.group_i, self.group_ii, self.group_iii, self.group_iv)
+
+
 RANKING_FIELDS = (
-    "unit_id",
     "unit__code",
     "unit__name",
     "unit__search_name",
@@ -350,14 +369,20 @@ RANKING_FIELDS = (
 )
 
 
-def block_ranking(publication: Publication, block: Block) -> list[PublishedResult]:
-    """One block's results in one version, by rank then name, with only what the table shows."""
-    return list(
-        PublishedResult.objects.filter(publication=publication, block=block)
-        .select_related("unit")
-        .only(*RANKING_FIELDS)
+def block_ranking(publication: Publication, block_code: str) -> list[RankingRow]:
+    """One block's results in one version, by rank then name (one query, plain rows).
+
+    The block page renders this on every request its cache does not answer (a new version, a
+    new sort order): plain tuples cost a fraction of model instances to build.
+    """
+    return [
+        RankingRow(*values)
+        for values in PublishedResult.objects.filter(
+            publication=publication, block__code=block_code
+        )
         .order_by(F("rank").asc(nulls_last=True), "unit__name")
-    )
+        .values_list(*RANKING_FIELDS)
+    ]
 
 
 def published_blocks(publication: Publication) -> list[Block]:
@@ -407,19 +432,19 @@ def _averages(data: dict[str, Any]) -> BlockAverages:
     )
 
 
-def block_averages(publication: Publication, block: Block) -> BlockAverages:
+def block_averages(publication: Publication, block_code: str) -> BlockAverages:
     """The averages of a block's ranked units in one version (one query, then none).
 
     A published version never changes, so its averages are kept per process, keyed like
     ``frozen_methodology``; the unit page computes the same aggregates (``unit_history``).
     """
-    return _block_averages(publication.pk, publication.published_at, block.pk)
+    return _block_averages(publication.pk, publication.published_at, block_code)
 
 
 @functools.lru_cache(maxsize=1024)
-def _block_averages(publication_id: int, published_at: object, block_id: int) -> BlockAverages:
+def _block_averages(publication_id: int, published_at: object, block_code: str) -> BlockAverages:
     data = PublishedResult.objects.filter(
-        publication_id=publication_id, block_id=block_id, rank__isnull=False
+        publication_id=publication_id, block__code=block_code, rank__isnull=False
     ).aggregate(**_AVERAGES)
     return _averages(data)
 
