@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils.translation import get_language
@@ -335,7 +335,8 @@ def published_results(
     )
 
 
-class RankingRow(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class RankingRow:
     """One line of a block's ranking table: what the block page shows, and nothing else."""
 
     unit_code: str
