@@ -147,6 +147,22 @@ class TestCaching:
         assert [q["sql"] for q in queries.captured_queries if "publishedresult" in q["sql"]]
         assert len(queries) == 1
 
+    def test_with_the_page_cache_off_a_new_version_shows_at_once_and_the_old_one_stays(
+        self, published, client, settings
+    ):
+        settings.PUBLIC_PAGE_CACHE = False
+        assert "31,00" not in client.get("/results/2014/quan/").content.decode()
+        Result.objects.filter(period__year=2014, unit__code="quan-ba-dinh").update(
+            total=Decimal("31.00")
+        )
+        publish_period(period=published.periods[2014], actor=published.admin, note="Sửa tổng.")
+
+        current = client.get("/results/2014/quan/").content.decode()
+        first = client.get("/results/2014/quan/?version=1").content.decode()
+
+        assert "31,00" in current and "đã được đính chính" not in current
+        assert "31,00" not in first and "đã được đính chính" in first
+
     def test_rescoring_without_publishing_does_not_change_the_page(self, published, client):
         before = client.get("/results/2014/quan/")
         Result.objects.filter(period__year=2014, unit__code="quan-ba-dinh").update(
