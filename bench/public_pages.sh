@@ -12,8 +12,8 @@
 #              every request renders the page (what a new published version costs until the
 #              cache is warm)
 # and prints requests per second, p99 latency, non-2xx responses, each page's ratio to the bare
-# view, and whether the targets are met: 0 non-2xx; cached pages >= 70 % of the bare view;
-# uncached block page >= 300 req/s with p99 < 150 ms.
+# view, the CPU time gunicorn spent per request, and whether the targets are met: 0 non-2xx;
+# cached pages >= 70 % of the bare view; uncached block page >= 300 req/s with p99 < 150 ms.
 #
 # Uses a ready portal (make setup: venv, SQLite, demo data; idempotent) and DATABASE_URL if set.
 # Only loopback traffic; gunicorn is stopped at the end. Exit status 0 even if a target is missed.
@@ -95,14 +95,30 @@ request = function()
 end
 LUA
 
-declare -A RPS P99 NON2XX
+# CPU time (user + system, in clock ticks) of a gunicorn master and its workers.
+cpu_ticks() {
+  local pid
+  for pid in "$1" $(pgrep -P "$1"); do awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null; done \
+    | awk '{s += $1} END {print s + 0}'
+}
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
+declare -A RPS P99 NON2XX CPU_MS
 for name in "${ORDER[@]}"; do
   echo "== $name: ${URLS[$name]} ($DURATION, $CONNECTIONS connections)"
   script=()
   base=$BASE
-  if [ "$name" = block-uncached ]; then script=(--script "$WORK/uncached.lua"); base=$UNCACHED_BASE; fi
+  server=$GUNICORN
+  if [ "$name" = block-uncached ]; then
+    script=(--script "$WORK/uncached.lua"); base=$UNCACHED_BASE; server=$GUNICORN_UNCACHED
+  fi
+  before=$(cpu_ticks "$server")
   wrk --threads 2 --connections "$CONNECTIONS" --duration "$DURATION" --latency "${script[@]}" \
     "$base${URLS[$name]}" >"$WORK/$name.txt"
+  after=$(cpu_ticks "$server")
+  requests=$(awk '/ requests in / {print $1}' "$WORK/$name.txt")
+  CPU_MS[$name]=$(awk -v t=$((after - before)) -v n="${requests:-0}" -v hz="$TICKS_PER_SECOND" \
+    'BEGIN {if (n > 0) printf "%.2f", 1000 * t / hz / n; else print "-"}')
   RPS[$name]=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/$name.txt")
   P99[$name]=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}' "$WORK/$name.txt")
   NON2XX[$name]=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/$name.txt")
@@ -113,7 +129,7 @@ done
 
 echo
 echo "Public pages, gunicorn 2 workers, $CONNECTIONS connections, $DURATION each ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
-printf "%-16s %10s %10s %8s %9s  %s\n" page "req/s" "p99 (ms)" non-2xx "vs bare" target
+printf "%-16s %10s %10s %8s %9s %9s  %s\n" page "req/s" "p99 (ms)" non-2xx "vs bare" "cpu ms" target
 bare=${RPS[bare]}
 for name in "${ORDER[@]}"; do
   ratio=$(awk -v a="${RPS[$name]}" -v b="$bare" 'BEGIN {printf "%.0f%%", 100 * a / b}')
@@ -128,6 +144,8 @@ for name in "${ORDER[@]}"; do
       ok=$(awk -v r="${RPS[$name]}" -v b="$bare" -v e="${NON2XX[$name]}" \
         'BEGIN {print (r >= 0.7 * b && e == 0) ? "met" : "MISSED"}') ;;
   esac
-  printf "%-16s %10s %10s %8s %9s  %s: %s\n" "$name" "${RPS[$name]}" "${P99[$name]}" \
-    "${NON2XX[$name]}" "$ratio" "$target" "$ok"
+  printf "%-16s %10s %10s %8s %9s %9s  %s: %s\n" "$name" "${RPS[$name]}" "${P99[$name]}" \
+    "${NON2XX[$name]}" "$ratio" "${CPU_MS[$name]}" "$target" "$ok"
 done
+echo "cpu ms: CPU time the serving gunicorn (master and workers) spent per request; it depends"
+echo "less than req/s on what else the machine runs (wrk and PostgreSQL share its cores)."
