@@ -357,6 +357,7 @@ class RankingRow:
         return (self.group_i, self.group_ii, self.group_iii, self.group_iv)
 
 
+# The columns block_ranking reads, in RankingRow's field order (rows are built positionally).
 RANKING_FIELDS = (
     "unit__code",
     "unit__name",

@@ -3,12 +3,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
-from django.http import HttpRequest
 from django.template import Context, Template, TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse, translate_url
+from django.urls import translate_url
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language
 
 from rankings import charts
 
@@ -33,9 +32,8 @@ def plain(value: object) -> str:
 def translated_url(context: Context, language: str) -> str:
     """The current page in ``language`` (``/en/…`` ↔ ``/…``), query string kept.
 
-    The page's own language is its own address. Another is reversed from the URL pattern the
-    request matched (as ``translate_url`` does, without resolving the path again), once per
-    request: a page links it twice (``hreflang`` in the head, and the language switch).
+    The page's own language is its own address; another is translated once per request (a page
+    links it twice: ``hreflang`` in the head, and the language switch).
     """
     request = context["request"]
     path = request.get_full_path()
@@ -43,21 +41,8 @@ def translated_url(context: Context, language: str) -> str:
         return path
     known: dict[str, str] = request.__dict__.setdefault("_translated_urls", {})
     if language not in known:
-        known[language] = _in_language(request, path, language)
+        known[language] = translate_url(path, language)
     return known[language]
-
-
-def _in_language(request: HttpRequest, path: str, language: str) -> str:
-    match = getattr(request, "resolver_match", None)
-    if match is None or not match.url_name:
-        return translate_url(path, language)
-    with override(language):
-        try:
-            url = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
-        except NoReverseMatch:
-            return path
-    query = path.partition("?")[2]
-    return f"{url}?{query}" if query else url
 
 
 @lru_cache(maxsize=64)
