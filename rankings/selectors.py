@@ -9,11 +9,12 @@ reach a public page, a download or the search.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from django.db import connections, router
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils.translation import get_language
 
@@ -335,8 +336,7 @@ def published_results(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RankingRow:
+class RankingRow(NamedTuple):
     """One line of a block's ranking table: what the block page shows, and nothing else."""
 
     unit_code: str
@@ -347,7 +347,7 @@ class RankingRow:
     group_iii: Decimal | None
     group_iv: Decimal | None
     total: Decimal | None
-    index: Decimal | None
+    index: Decimal | None  # type: ignore[assignment]  # the column, not tuple.index
     grade: str
     rank: int | None
     rank_change: int | None
@@ -371,20 +371,65 @@ RANKING_FIELDS = (
 )
 
 
+def block_ranking_queryset(publication_id: int, block_code: str) -> QuerySet[PublishedResult]:
+    """``block_ranking``'s query through the ORM (what its compiled statement is made from)."""
+    return (
+        PublishedResult.objects.filter(publication_id=publication_id, block__code=block_code)
+        .order_by(F("rank").asc(nulls_last=True), "unit__name")
+        .values_list(*RANKING_FIELDS)
+    )
+
+
+# Stand-ins for the two parameters while the statement is compiled: where each comes back in the
+# compiled parameters says where the real values go.
+_PUBLICATION_PARAMETER, _BLOCK_PARAMETER = -1, "\x1fblock"
+Converters = list[tuple[int, tuple[list[Callable[..., Any]], Any]]]
+
+
+@functools.cache
+def _block_ranking_statement(alias: str) -> tuple[str, tuple[bool, ...], Converters]:
+    """The block ranking's SQL for a database and the converters of its columns, compiled once.
+
+    Compiling the query is most of its cost in Python (about 1.2 of the 2.3 ms it took on the
+    uncached block page); the statement differs only by its two parameters. The converters are
+    those the ORM applies to these columns (on SQLite, the decimals' places); they read no
+    state of the connection they were made on.
+    """
+    query = block_ranking_queryset(_PUBLICATION_PARAMETER, _BLOCK_PARAMETER).query
+    compiler = query.get_compiler(alias)
+    sql, params = compiler.as_sql()
+    if sorted(map(str, params)) != sorted(map(str, [_PUBLICATION_PARAMETER, _BLOCK_PARAMETER])):
+        raise RuntimeError(f"The block ranking's statement has unexpected parameters: {params!r}")
+    is_publication = tuple(param == _PUBLICATION_PARAMETER for param in params)
+    columns = [select[0] for select in compiler.select[: compiler.col_count]]
+    return sql, is_publication, list(compiler.get_converters(columns).items())
+
+
 def block_ranking(publication: Publication, block_code: str) -> list[RankingRow]:
     """One block's results in one version, by rank then name (one query, plain rows).
 
     The block page renders this on every request its cache does not answer (a new version, a
-    new sort order): plain tuples cost a fraction of model instances to build.
+    new sort order): the statement is compiled once per database, and the rows are plain tuples
+    (a fraction of the cost of model instances). A test holds it equal to
+    ``block_ranking_queryset`` on both databases.
     """
-    return [
-        RankingRow(*values)
-        for values in PublishedResult.objects.filter(
-            publication=publication, block__code=block_code
-        )
-        .order_by(F("rank").asc(nulls_last=True), "unit__name")
-        .values_list(*RANKING_FIELDS)
-    ]
+    alias = router.db_for_read(PublishedResult)
+    sql, is_publication, converters = _block_ranking_statement(alias)
+    connection = connections[alias]
+    params = [publication.pk if slot else block_code for slot in is_publication]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if not converters:
+        return [RankingRow._make(values) for values in fetched]
+    rows = []
+    for values in fetched:
+        row = list(values)
+        for position, (functions, expression) in converters:
+            for convert in functions:
+                row[position] = convert(row[position], expression, connection)
+        rows.append(RankingRow._make(row))
+    return rows
 
 
 def published_blocks(publication: Publication) -> list[Block]:

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Answer
+from rankings import selectors
 from rankings.services import publish_period, score_period
 from tests.rankings.conftest import visible_text
 
@@ -181,6 +182,18 @@ class TestBlockPage:
             ],
             ["–", "Quận Tây Hồ", not_ranked],
         ]
+
+    def test_the_compiled_ranking_reads_what_the_orm_query_reads(self, published):
+        publication = selectors.publication_of(2014)
+        assert publication is not None
+
+        rows = selectors.block_ranking(publication, "quan")
+
+        expected = selectors.block_ranking_queryset(publication.pk, "quan")
+        assert [tuple(row) for row in rows] == list(expected)
+        assert rows[0].total == Decimal("100.00") and str(rows[0].total) == "100.00"
+        assert rows[-1].rank is None and rows[-1].unit_name == "Quận Tây Hồ"
+        assert selectors.block_ranking(publication, "xa") != rows
 
     def test_the_footer_has_the_averages_of_the_ranked_units(self, published, client):
         response = client.get(self.url)
