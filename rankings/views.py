@@ -8,10 +8,8 @@ the methodology, the search and the open-data downloads. They read published ver
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -21,20 +19,16 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import get_format
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.models import Block, Indicator, Period
-from rankings import charts, scoring, selectors, services
+from rankings import block_table, charts, scoring, selectors, services
 from rankings.models import Grade, Publication, PublishedResult, Result, ScoringRun
 from rankings.public import public_page, published_version
 from rankings.selectors import (
     EXPORT_COLUMNS,
-    RankingRow,
     export_rows,
     export_values,
     grade_table,
@@ -295,67 +289,25 @@ def _period_page(
     )
 
 
-SORT_KEYS: dict[str, tuple[Callable[[RankingRow], Any], bool]] = {
-    # key → (value of a row, first direction is descending)
-    "rank": (lambda r: r.rank, False),
-    "unit": (lambda r: (r.unit_search_name or r.unit_name, r.unit_name), False),
-    "i": (lambda r: r.group_i, True),
-    "ii": (lambda r: r.group_ii, True),
-    "iii": (lambda r: r.group_iii, True),
-    "iv": (lambda r: r.group_iv, True),
-    "total": (lambda r: r.total, True),
-    "index": (lambda r: r.index, True),
-    "change": (lambda r: r.rank_change, True),
-}
-COLUMNS = (
-    # key, heading, numeric
-    ("rank", gettext_lazy("Rank"), True),
-    ("unit", gettext_lazy("Unit"), False),
-    ("i", "I", True),
-    ("ii", "II", True),
-    ("iii", "III", True),
-    ("iv", "IV", True),
-    ("total", gettext_lazy("Total"), True),
-    ("index", gettext_lazy("Index"), True),
-    ("change", gettext_lazy("Change"), True),
-)
-
-
-def _sorted(rows: list[RankingRow], sort: str) -> tuple[list[RankingRow], str, bool]:
-    """Rows sorted by ``sort`` (``-`` first for descending); unranked rows and rows without the
-    value stay last. Returns the rows, the key and whether descending."""
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORT_KEYS:
-        key, descending = "rank", False
-    value_of = SORT_KEYS[key][0]
-    with_value: list[RankingRow] = []
-    without: list[RankingRow] = []
-    for row in rows:
-        (with_value if row.rank is not None and value_of(row) is not None else without).append(row)
-    with_value.sort(key=lambda r: (r.rank or 0, r.unit_name))
-    with_value.sort(key=value_of, reverse=descending)
-    return with_value + without, key, descending
-
-
 @public_page
 def block_page(request: HttpRequest, year: int, block_code: str) -> HttpResponse:
     """One block's ranking in a published period: sortable, with the block's averages.
 
     One query when the page cache does not answer (the rows): the version comes from the
     publication state, the blocks, their names and maxima from the version's frozen methodology
-    (as published), the averages are kept per version.
+    (as published), the averages are kept per version. The table and the block links are
+    written by ``rankings.block_table``.
     """
     publication = _publication(request, year)
     blocks = selectors.frozen_methodology(publication).get("blocks", [])
     this = next((b for b in blocks if b["code"] == block_code), None)
     if this is None:
         raise Http404("This block has no published results in this period.")
-    rows, sort, descending = _sorted(
+    rows, sort, descending = block_table.sorted_rows(
         selectors.block_ranking(publication, block_code), request.GET.get("sort", "")
     )
+    averages = selectors.block_averages(publication, block_code)
     version_query = _version_query(publication)
-    block_url = reverse("rankings:block", args=[year, "BLOCK-CODE"])
     return _render_public(
         request,
         "rankings/block.html",
@@ -364,121 +316,26 @@ def block_page(request: HttpRequest, year: int, block_code: str) -> HttpResponse
             "period": publication.period,
             "block_code": block_code,
             "block_name": selectors.localised(this),
-            "blocks": [
-                {
-                    "name": selectors.localised(b),
-                    "url": block_url.replace("BLOCK-CODE", b["code"]) + version_query,
-                    "current": b["code"] == block_code,
-                }
-                for b in blocks
-            ],
-            "ranking_rows": _ranking_rows(rows),
-            "averages": selectors.block_averages(publication, block_code),
-            "headings": _sort_headings(publication, sort, descending),
-            "group_maxima": this.get("group_maxima", {}),
+            "block_links": block_table.block_links(
+                [(b["code"], selectors.localised(b)) for b in blocks],
+                block_code,
+                reverse("rankings:block", args=[year, "BLOCK-CODE"]) + version_query,
+            ),
+            "ranking_table": block_table.ranking_table(
+                rows,
+                publication=publication,
+                sort=sort,
+                descending=descending,
+                unit_url=reverse("rankings:unit", args=["UNIT-CODE"]),
+                group_maxima=this.get("group_maxima", {}),
+                maximum=this.get("maximum"),
+                averages=averages,
+            ),
+            "averages": averages,
             "maximum": this.get("maximum"),
             "version_query": version_query,
         },
     )
-
-
-def _sort_headings(publication: Publication, sort: str, descending: bool) -> SafeString:
-    """The ranking table's column headings: each links to the table sorted by it (again:
-    reversed), and the sorted one says so (``aria-sort`` and an arrow)."""
-    headings = []
-    for key, label, numeric in COLUMNS:
-        active = key == sort
-        next_descending = (not descending) if active else SORT_KEYS[key][1]
-        query = f"?sort={'-' if next_descending else ''}{key}"
-        if not publication.is_current:
-            query += f"&version={publication.version}"
-        order = ("descending" if descending else "ascending") if active else ""
-        headings.append(
-            format_html(
-                '<th scope="col"{}{}><a href="{}">{}{}</a></th>',
-                mark_safe(' class="num"') if numeric else "",
-                format_html(' aria-sort="{}"', order) if order else "",
-                query,
-                label,
-                mark_safe(f' <span aria-hidden="true">{"↓" if descending else "↑"}</span>')
-                if order
-                else "",
-            )
-        )
-        if key == "index":
-            headings.append(format_html('<th scope="col">{}</th>', _("Grade")))
-    return mark_safe("".join(headings))  # each piece built by format_html
-
-
-# One row of the ranking table. The rows are written in one pass from prepared text rather
-# than by the template: a block page renders its whole table for a few dozen variables, not the
-# ~13 per row (~350 for a 26-unit block) the template loop cost; the uncached page is what a new
-# published version costs until the page cache is warm (bench/public_pages.sh).
-RANKED_ROW = (
-    '<tr><td class="num">{rank}</td><th scope="row"><a href="{url}">{name}</a></th>'
-    '{cells}<td class="num"><strong>{total}</strong></td><td class="num">{index}</td>'
-    '<td><span class="badge grade-{grade}">{grade_label}</span></td>'
-    '<td class="num">{change}</td></tr>'
-)
-UNRANKED_ROW = (
-    '<tr><td class="num">–</td><th scope="row"><a href="{url}">{name}</a></th>'
-    '<td colspan="8" class="muted">{reason}</td></tr>'
-)
-
-
-def _ranking_rows(rows: list[RankingRow]) -> SafeString:
-    """The ranking table's body (``<tr>`` per result), escaped and localised, as one text.
-
-    ``html.escape`` is what Django's ``escape`` calls, without its check for lazy text (all
-    text here is plain ``str``), which cost more than the rest of the row.
-    """
-    separator = get_format("DECIMAL_SEPARATOR")
-    unit_url = reverse("rankings:unit", args=["UNIT-CODE"])
-    grades = {grade.value: html.escape(str(grade.label)) for grade in Grade}
-    reason = html.escape(_("Not ranked (no approved self-assessment)"))
-    changes: dict[int | None, str] = {}
-
-    def number(value: Decimal | None) -> str:
-        return "–" if value is None else str(value).replace(".", separator)
-
-    lines = []
-    for row in rows:
-        url = html.escape(unit_url.replace("UNIT-CODE", row.unit_code))
-        name = html.escape(row.unit_name)
-        if not row.rank:
-            lines.append(UNRANKED_ROW.format(url=url, name=name, reason=reason))
-            continue
-        if row.rank_change not in changes:
-            changes[row.rank_change] = rank_change_html(row.rank_change)
-        lines.append(
-            RANKED_ROW.format(
-                rank=row.rank,
-                url=url,
-                name=name,
-                cells="".join(f'<td class="num">{number(v)}</td>' for v in row.group_points),
-                total=number(row.total),
-                index=number(row.index),
-                grade=html.escape(row.grade),
-                grade_label=grades.get(row.grade, ""),
-                change=changes[row.rank_change],
-            )
-        )
-    return mark_safe("\n".join(lines))  # every value above is escaped or a number
-
-
-def rank_change_html(change: int | None) -> SafeString:
-    """▲ 2 / ▼ 1 / = / –, with a spoken title (as includes/_rank_change.html)."""
-    if change is None:
-        return format_html(
-            '<span class="muted" title="{}">–</span>', _("no comparable rank last period")
-        )
-    if change > 0:
-        title = ngettext("up %(n)s place", "up %(n)s places", change) % {"n": change}
-        return format_html('<span class="rank-up" title="{}">▲ {}</span>', title, change)
-    if change < 0:
-        title = ngettext("down %(n)s place", "down %(n)s places", -change) % {"n": -change}
-        return format_html('<span class="rank-down" title="{}">▼ {}</span>', title, -change)
-    return format_html('<span title="{}">=</span>', _("unchanged"))
 
 
 @public_page
