@@ -14,7 +14,7 @@ row), or markup built here.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -107,38 +107,36 @@ def ranking_table(
     ``unit_url`` is a unit's address with ``UNIT-CODE`` in place of its code.
     """
     separator = get_format("DECIMAL_SEPARATOR")
-
-    def number(value: Decimal | None) -> str:
-        return "–" if value is None else str(value).replace(".", separator)
-
-    def cells(values: Any) -> str:
-        return "".join(f'<td class="num">{number(value)}</td>' for value in values)
-
     maxima = MAXIMA_ROW.format(
         label=html.escape(_("Maximum points")),
         cells="".join(
-            f'<td class="num muted">{_plain(value)}</td>' for value in group_maxima.values()
+            f'<td class="num muted">{charts.plain(value)}</td>' for value in group_maxima.values()
         ),
-        maximum=_plain(maximum),
+        maximum=charts.plain(maximum),
     )
     label = ngettext(
         "Block average (%(counter)s unit)", "Block average (%(counter)s units)", averages.ranked
     ) % {"counter": averages.ranked}
     foot = AVERAGES_ROW.format(
         label=html.escape(label),
-        cells="".join(f'<td class="num">{number(value)}</td>' for value in averages.group_points),
-        total=number(averages.total),
-        index=number(averages.index),
+        cells=_cells(averages.group_points, separator),
+        total=_number(averages.total, separator),
+        index=_number(averages.index, separator),
     )
     return mark_safe(  # every piece is escaped or a number (see the module's docstring)
         f"<thead><tr>\n      {_headings(publication, sort, descending)}\n    </tr>\n    "
         f"{maxima}\n    </thead>\n    <tbody>\n"
-        f"{_body(rows, unit_url, number, cells)}\n    </tbody>\n    <tfoot>{foot}</tfoot>"
+        f"{_body(rows, unit_url, separator)}\n    </tbody>\n    <tfoot>{foot}</tfoot>"
     )
 
 
-def _plain(value: Any) -> str:
-    return "" if value is None or value == "" else charts.plain(str(value))
+def _number(value: Decimal | None, separator: str) -> str:
+    """A stored number as stored (its places kept), with the language's decimal separator."""
+    return "–" if value is None else str(value).replace(".", separator)
+
+
+def _cells(values: Iterable[Decimal | None], separator: str) -> str:
+    return "".join(f'<td class="num">{_number(value, separator)}</td>' for value in values)
 
 
 def _headings(publication: Publication, sort: str, descending: bool) -> str:
@@ -166,12 +164,7 @@ def _headings(publication: Publication, sort: str, descending: bool) -> str:
     return "".join(headings)
 
 
-def _body(
-    rows: list[RankingRow],
-    unit_url: str,
-    number: Callable[[Decimal | None], str],
-    cells: Callable[[Any], str],
-) -> str:
+def _body(rows: list[RankingRow], unit_url: str, separator: str) -> str:
     grades = {grade.value: html.escape(str(grade.label)) for grade in Grade}
     reason = html.escape(_("Not ranked (no approved self-assessment)"))
     changes: dict[int | None, str] = {}
@@ -189,9 +182,9 @@ def _body(
                 rank=row.rank,
                 url=url,
                 name=name,
-                cells=cells(row.group_points),
-                total=number(row.total),
-                index=number(row.index),
+                cells=_cells(row.group_points, separator),
+                total=_number(row.total, separator),
+                index=_number(row.index, separator),
                 grade=html.escape(row.grade),
                 grade_label=grades.get(row.grade, ""),
                 change=changes[row.rank_change],
@@ -201,7 +194,7 @@ def _body(
 
 
 def rank_change_html(change: int | None) -> str:
-    """▲ 2 / ▼ 1 / = / –, with a spoken title (as includes/_rank_change.html)."""
+    """▲ 2 / ▼ 1 / = / –, with a spoken title (also the ``rank_change`` template tag)."""
     if change is None:
         title, css, text = _("no comparable rank last period"), "muted", "–"
     elif change > 0:

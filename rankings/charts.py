@@ -198,9 +198,12 @@ class IndexChart:
         return self.bottom - 8
 
 
-def plain(value: Decimal | str) -> str:
-    """A number without trailing zeros, in the active language's format: 80.00 → "80"."""
-    return number_format(Decimal(format(Decimal(value).normalize(), "f")))
+def plain(value: object) -> str:
+    """A number without trailing zeros, in the active language's format: 80.00 → "80"; nothing
+    for None or ""."""
+    if value is None or value == "":
+        return ""
+    return number_format(Decimal(format(Decimal(str(value)).normalize(), "f")))
 
 
 def _y(percent: Decimal) -> float:

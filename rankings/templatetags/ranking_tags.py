@@ -9,23 +9,21 @@ from django.urls import translate_url
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from rankings import charts
+from rankings import block_table, charts
 
 register = template.Library()
-
-
-@register.filter(name="abs")
-def absolute(value: int | None) -> int | None:
-    """The size of a rank change without its sign (▼ 3, not ▼ -3)."""
-    return None if value is None else abs(value)
 
 
 @register.filter
 def plain(value: object) -> str:
     """A number without trailing zeros, localised: 80.00 → "80", 2.50 → "2,5" in Vietnamese."""
-    if value is None or value == "":
-        return ""
-    return charts.plain(str(value))
+    return charts.plain(value)
+
+
+@register.simple_tag
+def rank_change(change: int | None) -> SafeString:
+    """▲ 2 / ▼ 1 / = / –, with a spoken title: as in the block page's table."""
+    return mark_safe(block_table.rank_change_html(change))  # escaped there
 
 
 @register.simple_tag(takes_context=True)
