@@ -18,7 +18,6 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from assessments.models import Block, Indicator, Period
 from rankings import block_table, charts, scoring, selectors, services
 from rankings.models import Grade, Publication, PublishedResult, Result, ScoringRun
-from rankings.public import public_page, published_version
+from rankings.public import public_page, public_url, published_version
 from rankings.selectors import (
     EXPORT_COLUMNS,
     export_rows,
@@ -319,14 +318,14 @@ def block_page(request: HttpRequest, year: int, block_code: str) -> HttpResponse
             "block_links": block_table.block_links(
                 [(b["code"], selectors.localised(b)) for b in blocks],
                 block_code,
-                reverse("rankings:block", args=[year, "BLOCK-CODE"]) + version_query,
+                public_url("rankings:block", year, "BLOCK-CODE") + version_query,
             ),
             "ranking_table": block_table.ranking_table(
                 rows,
                 publication=publication,
                 sort=sort,
                 descending=descending,
-                unit_url=reverse("rankings:unit", args=["UNIT-CODE"]),
+                unit_url=public_url("rankings:unit", "UNIT-CODE"),
                 group_maxima=this.get("group_maxima", {}),
                 maximum=this.get("maximum"),
                 averages=averages,

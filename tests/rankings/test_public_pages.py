@@ -242,6 +242,19 @@ class TestBlockPage:
 
         assert f'href="{reverse("rankings:block", args=[2014, "xa"])}"' in content
 
+    def test_each_language_links_to_its_own_pages_whichever_was_served_first(
+        self, published, client
+    ):
+        english = client.get("/en" + self.url).content.decode()
+        vietnamese = client.get(self.url).content.decode()
+        english_again = client.get("/en" + self.url).content.decode()
+
+        for page, prefix in ((english, "/en"), (vietnamese, ""), (english_again, "/en")):
+            assert f'href="{prefix}/results/2014/quan/download.csv"' in page
+            assert f'href="{prefix}/results/2014/xa/"' in page
+            assert f'<a class="brand" href="{prefix}/">' in page
+        assert 'href="/results/2014/quan/download.csv"' not in english
+
     def test_an_unknown_block_or_year_is_not_found(self, published, client):
         assert client.get("/results/2014/nowhere/").status_code == 404
         assert client.get("/results/2012/quan/").status_code == 404
