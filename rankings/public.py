@@ -109,8 +109,8 @@ def _published_version(state: str, year: int, version: int | None) -> Publicatio
     return publication_of(year, version)
 
 
-def public_url(viewname: str, *args: str | int) -> str:
-    """``reverse(viewname, args=args)``, kept per process: the links of the public pages.
+def public_url(viewname: str, *args: str | int, **kwargs: str | int) -> str:
+    """``reverse(viewname, args=args, kwargs=kwargs)``, kept per process: the public links.
 
     Django works a link out again each time (its patterns, converters, quoting): about 60 µs a
     link here, and the uncached block page has a dozen. The answer depends only on the name,
@@ -118,11 +118,13 @@ def public_url(viewname: str, *args: str | int) -> str:
     prefix, all of which make the key; arguments are text or whole numbers, whose address
     cannot change while the process runs. A name that does not reverse raises, as ``reverse``.
     """
-    if not all(isinstance(arg, str | int) and not isinstance(arg, bool) for arg in args):
-        raise TypeError(f"public_url takes text and whole numbers, not {args!r}.")
+    values = (*args, *kwargs.values())
+    if not all(isinstance(value, str | int) and not isinstance(value, bool) for value in values):
+        raise TypeError(f"public_url takes text and whole numbers, not {values!r}.")
     return _public_url(
         viewname,
         args,
+        tuple(sorted(kwargs.items())),
         get_language() or settings.LANGUAGE_CODE,
         get_urlconf() or settings.ROOT_URLCONF,
         get_script_prefix(),
@@ -131,9 +133,14 @@ def public_url(viewname: str, *args: str | int) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _public_url(
-    viewname: str, args: tuple[str | int, ...], language: str, urlconf: str, prefix: str
+    viewname: str,
+    args: tuple[str | int, ...],
+    kwargs: tuple[tuple[str, str | int], ...],
+    language: str,
+    urlconf: str,
+    prefix: str,
 ) -> str:
-    return reverse(viewname, urlconf=urlconf, args=args)
+    return reverse(viewname, urlconf=urlconf, args=args, kwargs=dict(kwargs))
 
 
 def _digest(*parts: str) -> str:
