@@ -140,6 +140,7 @@ def _public_url(
     urlconf: str,
     prefix: str,
 ) -> str:
+    # ``language`` and ``prefix`` only make the key: ``reverse`` reads them where they are set.
     return reverse(viewname, urlconf=urlconf, args=args, kwargs=dict(kwargs))
 
 

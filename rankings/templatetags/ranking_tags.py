@@ -28,10 +28,10 @@ def rank_change(change: int | None) -> SafeString:
 
 
 @register.simple_tag
-def public_url(viewname: str, *args: str | int) -> str:
+def public_url(viewname: str, *args: str | int, **kwargs: str | int) -> str:
     """``{% url %}`` for the public pages' links, each worked out once per process and
     language (``rankings.public.public_url``)."""
-    return public.public_url(viewname, *args)
+    return public.public_url(viewname, *args, **kwargs)
 
 
 @register.simple_tag(takes_context=True)
