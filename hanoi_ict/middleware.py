@@ -1,6 +1,6 @@
-"""Request handling the whole portal shares: a clear 503 while the database is unreachable, a 400
-for a NUL character in the address, a log line for every refused access, the idle session
-timeout, and the page of a blocked login."""
+"""Request handling the whole portal shares: HEAD answered without a body, a clear 503 while
+the database is unreachable, a 400 for a NUL character in the address, a log line for every
+refused access, the idle session timeout, and the page of a blocked login."""
 
 from __future__ import annotations
 
@@ -34,6 +34,31 @@ RETRY_AFTER_SECONDS = 10
 # its own, an <embed> with inline styles, which `object-src 'none'` and the pages' style-src
 # would block (crbug.com/271452); and the review page previews evidence PDFs in a frame of ours.
 PDF_CSP = {"frame-ancestors": [CSP.SELF]}
+
+
+class HeadWithoutBodyMiddleware:
+    """Answer HEAD with GET's headers, its ``Content-Length`` included, and no body.
+
+    Django leaves dropping the body to the WSGI server. gunicorn drops it, and logs a warning
+    for every such answer ("WSGI app sent body bytes on a no-body response"), so the HEAD
+    requests of uptime monitors and link checkers would fill the production log. First in
+    ``MIDDLEWARE``, so it sees every answer, those of the other middleware included.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if request.method != "HEAD":
+            return response
+        if response.streaming:
+            # A file stays among the response's closers: the server's close() closes it.
+            response.streaming_content = []  # type: ignore[attr-defined]
+        elif isinstance(response, HttpResponse) and response.content:
+            response.headers.setdefault("Content-Length", str(len(response.content)))
+            response.content = b""
+        return response
 
 
 class InlinePdfMiddleware:

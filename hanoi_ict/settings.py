@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 # The security headers come first, so every answer carries them: static files (whitenoise),
 # cached public pages, error pages, the 503 of an unreachable database, the API.
 MIDDLEWARE = [
+    # Outermost: a HEAD answer, whoever made it, leaves without its body.
+    "hanoi_ict.middleware.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
