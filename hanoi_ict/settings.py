@@ -92,9 +92,9 @@ INSTALLED_APPS = [
 ]
 
 # The security headers come first, so every answer carries them: static files (whitenoise),
-# cached public pages, error pages, the 503 of an unreachable database, the API.
+# cached public pages, error pages, the 503 of an unreachable database, the API. Only the HEAD
+# handling is outside them: it makes no answer of its own, and empties every HEAD answer's body.
 MIDDLEWARE = [
-    # Outermost: a HEAD answer, whoever made it, leaves without its body.
     "hanoi_ict.middleware.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
